@@ -1,0 +1,1 @@
+"""emotion: caller audio (+ transcript) -> arousal / agitation timeline. Imports nothing from ivr or qa."""

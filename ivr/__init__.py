@@ -1,0 +1,1 @@
+"""ivr: the telephony side of hotline — flows, flow engine, Twilio webhooks, routing, CLI."""

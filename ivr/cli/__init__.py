@@ -1,0 +1,59 @@
+"""The ``hotline`` command line.
+
+Each area keeps its commands in its own module under ``ivr.cli``; the main group
+loads a subcommand only when it is invoked, so ``hotline --help`` stays fast and
+does not import Vosk, librosa or the synthesis engines.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# command name -> "module:attribute" of a click command or group
+SUBCOMMANDS: dict[str, str] = {
+    "serve": "ivr.cli.serve:serve",
+    "flows": "ivr.cli.flows:flows",
+    "db": "ivr.cli.db:db",
+    "calls": "ivr.cli.calls:calls",
+    "models": "ivr.cli.models:models",
+    "transcribe": "ivr.cli.transcribe:transcribe",
+    "listen": "ivr.cli.listen:listen",
+    "synth": "ivr.cli.synth:synth",
+    "emotion": "ivr.cli.emotion:emotion",
+    "intents": "ivr.cli.intents:intents",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self._lazy:
+            return super().get_command(ctx, name)
+        module_name, attr = self._lazy[name].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, lazy=SUBCOMMANDS)
+@click.version_option(package_name="hotline")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="HOTLINE_CONFIG",
+    help="Path to hotline.toml (default: ./hotline.toml if present).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """hotline: offline-first IVR and speech analytics for a customer-service hotline."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path

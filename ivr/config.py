@@ -1,0 +1,230 @@
+"""Settings: defaults -> ``hotline.toml`` -> ``HOTLINE_*`` environment variables.
+
+Everything is validated once, at start-up; every problem is collected and reported
+together in one :class:`ConfigError`, so an operator fixes the file in one pass.
+
+Environment variables are the upper-cased field names with the ``HOTLINE_`` prefix
+(``HOTLINE_PUBLIC_URL``, ``HOTLINE_DATABASE_URL`` ...). Per-locale voices are set with
+``HOTLINE_VOICE_ZH_CN`` / ``HOTLINE_VOICE_EN_US`` or a ``[voices]`` table in the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FLOW = PROJECT_ROOT / "flows" / "950618.yaml"
+LOCALES = ("zh-CN", "en-US")
+
+
+class ConfigError(ValueError):
+    """One or more settings are invalid; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings for one hotline process."""
+
+    #: public base URL Twilio calls (``https://hotline.example.com``); used for
+    #: signature validation and absolute action URLs
+    public_url: str = "http://127.0.0.1:5000"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    #: TaskRouter workflow; empty means plain ``<Enqueue>queue</Enqueue>``
+    taskrouter_workflow_sid: str = ""
+    #: seconds a TaskRouter task may wait before it times out
+    task_timeout: int = 600
+    #: SQLAlchemy URL; empty means ``sqlite:///<instance_path>/hotline.sqlite3``
+    database_url: str = ""
+    instance_path: str = str(PROJECT_ROOT / "instance")
+    flow_file: str = str(DEFAULT_FLOW)
+    default_locale: str = "zh-CN"
+    voices: dict[str, str] = field(
+        default_factory=lambda: {"zh-CN": "Polly.Zhiyu", "en-US": "Polly.Joanna"}
+    )
+    #: Vosk model name or path (used by speech navigation and transcription)
+    asr_model: str = ""
+    models_dir: str = str(PROJECT_ROOT / "instance" / "models")
+    #: demo order backend database (self-service); empty means inside instance_path
+    orders_database_url: str = ""
+    #: seconds before an order lookup is abandoned and the caller routed to an agent
+    order_backend_timeout: float = 3.0
+    #: development only: accept unsigned webhooks (loudly logged)
+    disable_signature_check: bool = False
+    #: seconds Twilio waits for a keypress
+    gather_timeout: int = 6
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.instance_path) / 'hotline.sqlite3'}"
+
+    @property
+    def resolved_orders_database_url(self) -> str:
+        if self.orders_database_url:
+            return self.orders_database_url
+        return f"sqlite:///{Path(self.instance_path) / 'orders.sqlite3'}"
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, kind: type, value: Any, problems: list[str]) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _BOOL_TRUE:
+                return True
+            if text in _BOOL_FALSE:
+                return False
+            raise ValueError(f"expected true/false, got {value!r}")
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError(f"expected an integer, got {value!r}")
+            return int(value)
+        if kind is float:
+            return float(value)
+        if kind is str:
+            if not isinstance(value, (str, int, float)):
+                raise ValueError(f"expected a string, got {type(value).__name__}")
+            return str(value)
+        if kind is dict:
+            if not isinstance(value, Mapping):
+                raise ValueError(f"expected a table, got {type(value).__name__}")
+            return {str(k): str(v) for k, v in value.items()}
+    except ValueError as exc:
+        problems.append(f"{name}: {exc}")
+        return None
+    return value
+
+
+_KINDS = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _field_kind(f) -> type:
+    type_name = f.type if isinstance(f.type, str) else f.type.__name__
+    if type_name.startswith("dict"):
+        return dict
+    return _KINDS[type_name]
+
+
+def load_settings(
+    config_path: str | os.PathLike | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build :class:`Settings` from defaults, a TOML file, the environment and overrides.
+
+    ``config_path`` defaults to ``$HOTLINE_CONFIG`` or ``./hotline.toml`` when that exists.
+    Raises :class:`ConfigError` listing every invalid or unknown setting.
+    """
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    known = {f.name: f for f in fields(Settings)}
+
+    path = config_path or env.get("HOTLINE_CONFIG")
+    if path is None and Path("hotline.toml").is_file():
+        path = "hotline.toml"
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError([f"config file {path} does not exist"]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+        for key, value in data.items():
+            if key not in known:
+                problems.append(f"{path}: unknown setting {key!r}")
+                continue
+            values[key] = _coerce(f"{path}: {key}", _field_kind(known[key]), value, problems)
+
+    voices = dict(values.get("voices") or Settings().voices)
+    for key, value in env.items():
+        if not key.startswith("HOTLINE_") or key == "HOTLINE_CONFIG":
+            continue
+        name = key[len("HOTLINE_"):].lower()
+        if name.startswith("voice_"):
+            lang, _, region = name[len("voice_"):].partition("_")
+            voices[f"{lang}-{region.upper()}"] = value
+            continue
+        if name in known:
+            values[name] = _coerce(key, _field_kind(known[name]), value, problems)
+        # other HOTLINE_* variables belong to tests or tools (e.g. HOTLINE_TEST_*)
+    values["voices"] = voices
+
+    for key, value in (overrides or {}).items():
+        if key not in known:
+            problems.append(f"unknown setting {key!r}")
+            continue
+        values[key] = _coerce(key, _field_kind(known[key]), value, problems)
+
+    if problems:
+        raise ConfigError(problems)
+    settings = replace(Settings(), **{k: v for k, v in values.items() if v is not None})
+    problems.extend(validate(settings))
+    if problems:
+        raise ConfigError(problems)
+    if settings.disable_signature_check:
+        log.warning(
+            "SIGNATURE CHECKS ARE DISABLED (disable_signature_check=true): any client can "
+            "drive this IVR. Never run like this outside development."
+        )
+    return settings
+
+
+def validate(settings: Settings) -> list[str]:
+    """Return one message per invalid setting."""
+    problems = []
+    url = urlparse(settings.public_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        problems.append(
+            f"public_url: {settings.public_url!r} is not an absolute http(s) URL "
+            "(e.g. https://hotline.example.com)"
+        )
+    if settings.twilio_account_sid and not settings.twilio_account_sid.startswith("AC"):
+        problems.append("twilio_account_sid: must start with 'AC'")
+    if settings.taskrouter_workflow_sid and not settings.taskrouter_workflow_sid.startswith("WW"):
+        problems.append("taskrouter_workflow_sid: must start with 'WW'")
+    if settings.default_locale not in LOCALES:
+        problems.append(f"default_locale: {settings.default_locale!r} is not one of {', '.join(LOCALES)}")
+    for locale in settings.voices:
+        if locale not in LOCALES:
+            problems.append(f"voices: unknown locale {locale!r} (known: {', '.join(LOCALES)})")
+    if not Path(settings.flow_file).is_file():
+        problems.append(f"flow_file: {settings.flow_file} does not exist")
+    if not 1 <= settings.gather_timeout <= 60:
+        problems.append("gather_timeout: must be between 1 and 60 seconds")
+    if settings.task_timeout <= 0:
+        problems.append("task_timeout: must be positive")
+    if settings.order_backend_timeout <= 0:
+        problems.append("order_backend_timeout: must be positive")
+    if not 0 < settings.port < 65536:
+        problems.append("port: must be between 1 and 65535")
+    if settings.database_url and "://" not in settings.database_url:
+        problems.append(f"database_url: {settings.database_url!r} is not a SQLAlchemy URL")
+    if not settings.twilio_auth_token and not settings.disable_signature_check:
+        problems.append(
+            "twilio_auth_token: required to validate X-Twilio-Signature "
+            "(set HOTLINE_TWILIO_AUTH_TOKEN, or disable_signature_check=true for development)"
+        )
+    return problems

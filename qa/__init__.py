@@ -1,0 +1,1 @@
+"""qa: call records and the transcript store for QA review."""

@@ -1,0 +1,1 @@
+"""synth: offline speech synthesis of caller audio for training and tests."""
