@@ -25,6 +25,19 @@ SUBCOMMANDS: dict[str, str] = {
     "intents": "ivr.cli.intents:intents",
 }
 
+SUMMARIES: dict[str, str] = {
+    "serve": "Run the IVR web app (Twilio webhooks, health).",
+    "flows": "Check and show flow files.",
+    "db": "Create or check the call-record database.",
+    "calls": "List and show recorded calls.",
+    "models": "Vosk models: list, info, install, pull, build.",
+    "transcribe": "Transcribe audio files (per channel, word times).",
+    "listen": "Recognise speech from the microphone, live.",
+    "synth": "Offline speech synthesis: voices, say, render scenarios.",
+    "emotion": "Score a call's arousal/agitation timeline.",
+    "intents": "Classify, evaluate and train the intent classifier.",
+}
+
 
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
@@ -35,6 +48,12 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._lazy))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # help from SUMMARIES, so `hotline --help` imports no subcommand (and no Vosk/librosa)
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self._lazy:

@@ -1,0 +1,27 @@
+"""Helpers shared by the CLI modules: settings from the group's --config, errors as one line."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator, Mapping
+
+import click
+
+from ivr.config import ConfigError, Settings, load_settings
+
+
+def settings_from(ctx: click.Context, overrides: Mapping[str, Any] | None = None) -> Settings:
+    config_path = (ctx.find_root().obj or {}).get("config_path")
+    try:
+        return load_settings(config_path, overrides=overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def user_errors(*kinds: type[BaseException]) -> Iterator[None]:
+    """Turn the expected errors of a command into click's one-line ``Error: ...`` and exit 1."""
+    try:
+        yield
+    except kinds as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,236 @@
+"""The call store: call records and events behind one small API.
+
+Every database error is translated into a :mod:`qa.store.errors` error at this boundary,
+so the web layer can answer Twilio sensibly when the database is down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import create_engine, event, func, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
+from qa.store.models import SCHEMA_VERSION, Base, Call, CallEventRow, SchemaInfo, utcnow
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    seq: int
+    at: datetime
+    kind: str
+    node: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    sid: str
+    caller: str
+    called: str
+    locale: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str
+    outcome: str
+    final_node: str | None
+    skill: str | None
+    intent: str | None
+    priority: int | None
+    reasons: list[str]
+    duration_s: int | None
+    state: dict[str, Any]
+    state_version: int
+    events: list[EventRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sid": self.sid, "caller": self.caller, "called": self.called, "locale": self.locale,
+            "started_at": self.started_at.isoformat(), "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "status": self.status, "outcome": self.outcome, "final_node": self.final_node, "skill": self.skill,
+            "intent": self.intent, "priority": self.priority, "reasons": list(self.reasons),
+            "duration_s": self.duration_s,
+            "events": [{"seq": e.seq, "at": e.at.isoformat(), "kind": e.kind, "node": e.node, "detail": e.detail}
+                       for e in self.events],
+        }
+
+
+def _record(call: Call, with_events: bool) -> CallRecord:
+    return CallRecord(
+        sid=call.sid, caller=call.caller, called=call.called, locale=call.locale, started_at=call.started_at,
+        ended_at=call.ended_at, status=call.status, outcome=call.outcome, final_node=call.final_node,
+        skill=call.skill, intent=call.intent, priority=call.priority, reasons=list(call.reasons or []),
+        duration_s=call.duration_s, state=dict(call.state or {}), state_version=call.state_version,
+        events=[EventRecord(e.seq, e.at, e.kind, e.node, dict(e.detail or {})) for e in call.events] if with_events else [],
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """A SQLAlchemy engine; SQLite gets WAL and a busy timeout so web workers can share the file."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class CallStore:
+    """Calls and call events in a SQL database (SQLite by default, PostgreSQL by URL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        try:
+            self.engine = make_engine(url)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction; database errors come out as :class:`StoreError` subclasses."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except StoreError:
+            raise
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database unavailable ({self._safe_url()}): {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    def _safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # ---- schema ------------------------------------------------------------------
+
+    def init_schema(self) -> int:
+        """Create the tables (idempotent) and record the schema version; returns it."""
+        with self.session() as s:
+            Base.metadata.create_all(s.connection())
+            info = s.get(SchemaInfo, 1)
+            if info is None:
+                s.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
+            elif info.version != SCHEMA_VERSION:
+                raise SchemaMismatch(
+                    f"database {self._safe_url()} has schema version {info.version}, this hotline needs "
+                    f"{SCHEMA_VERSION}; migrate or point database_url at a new database"
+                )
+        return SCHEMA_VERSION
+
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaMismatch` unless the database has this version's tables."""
+        with self.session() as s:
+            if not inspect(s.connection()).has_table(SchemaInfo.__tablename__):
+                raise SchemaMismatch(f"database {self._safe_url()} has no hotline tables: run 'hotline db init'")
+            info = s.get(SchemaInfo, 1)
+            found = info.version if info else None
+            if found != SCHEMA_VERSION:
+                raise SchemaMismatch(
+                    f"database {self._safe_url()} has schema version {found}, this hotline needs {SCHEMA_VERSION}"
+                )
+
+    # ---- calls -------------------------------------------------------------------
+
+    def start_call(self, sid: str, *, caller: str, called: str, locale: str, state: dict[str, Any],
+                   events: Iterable[tuple[str, str, dict]]) -> tuple[CallRecord, bool]:
+        """Create the call; when it exists already (a retried webhook) return it unchanged.
+
+        Returns ``(record, created)``.
+        """
+        try:
+            with self.session() as s:
+                existing = s.scalar(select(Call).where(Call.sid == sid))
+                if existing is not None:
+                    return _record(existing, with_events=False), False
+                call = Call(sid=sid, caller=caller, called=called, locale=locale, state=state, state_version=1,
+                            final_node=state.get("node"))
+                s.add(call)
+                s.flush()
+                self._add_events(s, call, events)
+                return _record(call, with_events=False), True
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # two workers raced on the same retried webhook
+                return self.get_call(sid, with_events=False), False
+            raise
+
+    def _add_events(self, s: Session, call: Call, events: Iterable[tuple[str, str, dict]]) -> None:
+        seq = s.scalar(select(func.coalesce(func.max(CallEventRow.seq), 0)).where(CallEventRow.call_id == call.id))
+        for kind, node, detail in events:
+            seq += 1
+            s.add(CallEventRow(call_id=call.id, seq=seq, kind=kind, node=node, detail=detail))
+
+    def get_call(self, sid: str, with_events: bool = True) -> CallRecord:
+        with self.session() as s:
+            call = s.scalar(select(Call).where(Call.sid == sid))
+            if call is None:
+                raise CallNotFound(f"no call with sid {sid!r}")
+            return _record(call, with_events)
+
+    def save_step(self, sid: str, *, state: dict[str, Any], expected_version: int,
+                  events: Iterable[tuple[str, str, dict]], outcome: str | None = None,
+                  route: dict[str, Any] | None = None) -> CallRecord:
+        """Store a new engine state (optimistically locked) with the events that led to it."""
+        with self.session() as s:
+            call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
+            if call is None:
+                raise CallNotFound(f"no call with sid {sid!r}")
+            if call.state_version != expected_version:
+                raise StateConflict(
+                    f"call {sid} state changed underneath (version {call.state_version}, expected {expected_version})"
+                )
+            call.state = state
+            call.state_version += 1
+            call.final_node = state.get("node")
+            call.locale = state.get("locale", call.locale)
+            if outcome:
+                call.outcome = outcome
+            if route:
+                call.skill = route["skill"]
+                call.intent = route["intent"]
+                call.priority = route["priority"]
+                call.reasons = list(route["reasons"])
+            self._add_events(s, call, events)
+            s.flush()
+            return _record(call, with_events=False)
+
+    def finish_call(self, sid: str, *, status: str, duration_s: int | None = None) -> CallRecord:
+        """Record Twilio's final call status; a call that ended inside the menu is marked abandoned."""
+        with self.session() as s:
+            call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
+            if call is None:
+                raise CallNotFound(f"no call with sid {sid!r}")
+            call.status = status
+            call.ended_at = call.ended_at or utcnow()
+            if duration_s is not None:
+                call.duration_s = duration_s
+            if call.outcome == "in_ivr":
+                state = call.state or {}
+                call.outcome = "self_served" if state.get("self_served") else "abandoned"
+                self._add_events(s, call, [("call_ended", state.get("node", ""),
+                                            {"status": status, "outcome": call.outcome})])
+            else:
+                self._add_events(s, call, [("call_ended", call.final_node or "", {"status": status})])
+            s.flush()
+            return _record(call, with_events=False)
+
+    def list_calls(self, *, limit: int = 50, outcome: str | None = None, skill: str | None = None) -> list[CallRecord]:
+        with self.session() as s:
+            query = select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
+            if outcome:
+                query = query.where(Call.outcome == outcome)
+            if skill:
+                query = query.where(Call.skill == skill)
+            return [_record(c, with_events=False) for c in s.scalars(query)]
