@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import create_engine, event, func, inspect, select
@@ -132,6 +133,10 @@ class CallStore:
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaMismatch` unless the database has this version's tables."""
+        database = self.engine.url.database
+        if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+            if not Path(database).is_file():
+                raise SchemaMismatch(f"no hotline database at {database}: run 'hotline db init'")
         with self.session() as s:
             if not inspect(s.connection()).has_table(SchemaInfo.__tablename__):
                 raise SchemaMismatch(f"database {self._safe_url()} has no hotline tables: run 'hotline db init'")

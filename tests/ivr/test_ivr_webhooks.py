@@ -1,0 +1,225 @@
+"""Twilio webhooks end to end through the Flask app: signatures, TwiML, full calls, call records."""
+
+from __future__ import annotations
+
+import json
+import logging
+from xml.etree import ElementTree
+
+import pytest
+
+from ivr.app import create_app
+from ivr.orders import OrderBackendError
+from twilio_testing import AUTH_TOKEN, PUBLIC_URL, Caller, TwilioClient, make_settings, says
+
+
+def test_signed_request_passes(twilio):
+    twiml = Caller(twilio, "CA100").dial()
+    gather = twiml.find("Gather")
+    assert gather is not None
+    assert gather.get("action") == f"{PUBLIC_URL}/twilio/gather"
+    assert gather.get("numDigits") == "1" and gather.get("input") == "dtmf"
+    assert gather.get("actionOnEmptyResult") == "true"
+    first = gather.find("Say")
+    assert first.get("language") == "zh-CN" and first.get("voice") == "Polly.Zhiyu"
+
+
+@pytest.mark.parametrize("signature", [None, "", "forged+signature=", "other-url"])
+def test_bad_signatures_are_rejected(twilio, caplog, signature):
+    params = {"CallSid": "CA101", "From": "+8613800138000"}
+    if signature == "other-url":
+        signature = twilio.validator.compute_signature("https://evil.example.com/twilio/voice", params)
+    with caplog.at_level(logging.WARNING, logger="ivr.security"):
+        response = twilio.post("/twilio/voice", params, signature=signature)
+    assert response.status_code == 403
+    assert "rejected POST /twilio/voice" in caplog.text
+
+
+def test_tampered_parameters_are_rejected(twilio):
+    params = {"CallSid": "CA102", "Digits": "1"}
+    signature = twilio.sign("/twilio/gather", params)
+    response = twilio.post("/twilio/gather", {**params, "Digits": "7"}, signature=signature)
+    assert response.status_code == 403
+
+
+def test_signature_with_wrong_token_is_rejected(app):
+    other = TwilioClient(app.test_client(), auth_token="another-token")
+    assert other.post("/twilio/voice", {"CallSid": "CA103"}).status_code == 403
+
+
+def test_every_webhook_checks_signatures(twilio):
+    for path in ("/twilio/voice", "/twilio/gather", "/twilio/status", "/twilio/enqueue"):
+        assert twilio.post(path, {"CallSid": "CA104"}, signature=None).status_code == 403
+
+
+def test_full_keypad_call_to_after_sales(twilio, store):
+    caller = Caller(twilio, "CA200")
+    caller.dial()
+    twiml = caller.press("2")
+    assert any("申请退货请按1" in s for s in says(twiml))
+    twiml = caller.press("1")
+    enqueue = twiml.find("Enqueue")
+    assert enqueue is not None and enqueue.text == "after_sales"
+    assert enqueue.get("action") == f"{PUBLIC_URL}/twilio/enqueue"
+    assert caller.hang_up().status_code == 204
+    record = store.get_call("CA200")
+    assert (record.outcome, record.skill, record.intent) == ("routed", "after_sales", "return_request")
+    assert record.caller == "+8613800138000" and record.status == "completed" and record.duration_s == 30
+    kinds = [e.kind for e in record.events]
+    assert kinds[0] == "call_started" and "route" in kinds and kinds[-1] == "call_ended"
+    path = [e.node for e in record.events if e.kind == "node_entered"]
+    assert path == ["welcome", "main", "after_sales"]
+    assert record.reasons == ["key 1 at after_sales (申请退货)"]
+
+
+def test_enqueue_with_taskrouter_workflow(tmp_path):
+    app = create_app(make_settings(tmp_path, taskrouter_workflow_sid="WW" + "1" * 32, task_timeout=300))
+    caller = Caller(TwilioClient(app.test_client()), "CA201")
+    caller.dial()
+    twiml = caller.press("7")
+    enqueue = twiml.find("Enqueue")
+    assert enqueue.get("workflowSid") == "WW" + "1" * 32
+    task = enqueue.find("Task")
+    assert task.get("priority") == "60" and task.get("timeout") == "300"
+    attributes = json.loads(task.text)
+    assert attributes["skill"] == "complaints" and attributes["intent"] == "complaint"
+    assert attributes["locale"] == "zh-CN" and attributes["call_sid"] == "CA201"
+    assert attributes["reasons"] == ["key 7 at main (投诉与建议)"]
+
+
+def test_self_served_order_status_call(twilio, store):
+    caller = Caller(twilio, "CA300")
+    caller.dial()
+    caller.press("1")
+    twiml = caller.press("1")
+    gather = twiml.find("Gather")
+    assert gather.get("finishOnKey") == "#" and gather.get("numDigits") is None
+    twiml = caller.press("289123456789")
+    spoken = " ".join(says(twiml))
+    assert "尾号为6789的订单已发货" in spoken and "京东物流" in spoken
+    twiml = caller.press("8")
+    assert twiml.find("Hangup") is not None
+    caller.hang_up()
+    record = store.get_call("CA300")
+    assert record.outcome == "self_served" and record.skill is None
+    lookups = [e.detail for e in record.events if e.kind == "lookup"]
+    assert lookups == [{"service": "order_status", "query": "289123456789", "status": "found"}]
+
+
+def test_hang_up_mid_menu_is_abandoned(twilio, store):
+    caller = Caller(twilio, "CA400")
+    caller.dial()
+    caller.press("5")
+    caller.hang_up(12)
+    record = store.get_call("CA400")
+    assert record.outcome == "abandoned" and record.final_node == "membership"
+    ended = record.events[-1]
+    assert ended.kind == "call_ended" and ended.detail["outcome"] == "abandoned"
+
+
+def test_hang_up_after_hearing_order_status_counts_as_self_served(twilio, store):
+    caller = Caller(twilio, "CA401")
+    caller.dial()
+    caller.press("1"), caller.press("1"), caller.press("289100000001")
+    caller.hang_up()
+    assert store.get_call("CA401").outcome == "self_served"
+
+
+def test_no_input_three_times_reaches_a_person(twilio, store):
+    caller = Caller(twilio, "CA500")
+    caller.dial()
+    first, second = caller.silence(), caller.silence()
+    assert says(first)[0] != says(second)[0]
+    third = caller.silence()
+    assert third.find("Enqueue").text == "general"
+    record = store.get_call("CA500")
+    assert record.reasons == ["no input 3 times at node main; routed to a person"]
+
+
+def test_retried_voice_webhook_does_not_duplicate_the_call(twilio, store):
+    caller = Caller(twilio, "CA600")
+    caller.dial()
+    caller.press("2")
+    again = caller.dial()
+    assert any("申请退货" in s for s in says(again)), "a retry repeats the current menu"
+    assert len(store.list_calls()) == 1
+
+
+def test_language_switch_over_webhooks(twilio, store):
+    caller = Caller(twilio, "CA700")
+    caller.dial()
+    twiml = caller.press("9")
+    assert twiml.find("Gather").get("language") == "en-US"
+    assert twiml.find("Gather/Say").get("voice") == "Polly.Joanna"
+    caller.press("3")
+    assert store.get_call("CA700").locale == "en-US"
+
+
+class BrokenOrders:
+    def lookup(self, number):
+        raise OrderBackendError("order service down")
+
+
+def test_order_backend_failure_routes_to_orders_queue(tmp_path):
+    app = create_app(make_settings(tmp_path), orders=BrokenOrders())
+    caller = Caller(TwilioClient(app.test_client()), "CA800")
+    caller.dial(), caller.press("1"), caller.press("1")
+    twiml = caller.press("289123456789")
+    assert twiml.find("Enqueue").text == "orders"
+    record = app.extensions["hotline"].store.get_call("CA800")
+    assert "order service down" in record.reasons[0]
+
+
+def test_slow_order_backend_times_out(tmp_path):
+    import time
+
+    class Slow:
+        def lookup(self, number):
+            time.sleep(2)
+            return None
+
+    app = create_app(make_settings(tmp_path, order_backend_timeout=0.2), orders=Slow())
+    caller = Caller(TwilioClient(app.test_client()), "CA801")
+    caller.dial(), caller.press("1"), caller.press("1")
+    started = time.monotonic()
+    twiml = caller.press("289123456789")
+    assert time.monotonic() - started < 1.5
+    assert twiml.find("Enqueue").text == "orders"
+
+
+def test_database_down_still_serves_the_caller(tmp_path, caplog):
+    app = create_app(make_settings(tmp_path))
+    twilio = TwilioClient(app.test_client())
+    app.extensions["hotline"].store.engine.dispose()
+    db_file = tmp_path / "instance" / "hotline.sqlite3"
+    for path in tmp_path.joinpath("instance").glob("hotline.sqlite3*"):
+        path.unlink()
+    db_file.mkdir()  # the database path is now a directory: every connection fails
+    with caplog.at_level(logging.ERROR):
+        twiml = Caller(twilio, "CA900").dial()
+    assert twiml.find("Enqueue").text == "general"
+    assert "抱歉" in says(twiml)[0]
+    assert "CA900" in caplog.text
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503 and health.json["status"] == "unavailable"
+
+
+def test_healthz(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "flow": "jd-950618", "nodes": 9}
+
+
+def test_queue_full_ends_politely(twilio):
+    twiml = twilio.twiml("/twilio/enqueue", {"CallSid": "CA1000", "QueueResult": "queue-full"})
+    assert twiml.find("Hangup") is not None and says(twiml)
+    assert twilio.twiml("/twilio/enqueue", {"CallSid": "CA1000", "QueueResult": "bridged"}).find("Hangup") is None
+
+
+def test_signature_check_can_be_disabled_for_development(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_app(make_settings(tmp_path, disable_signature_check=True))
+    assert "SIGNATURE CHECKS ARE DISABLED" in caplog.text
+    response = app.test_client().post("/twilio/voice", data={"CallSid": "CA1100"})
+    assert response.status_code == 200
+    ElementTree.fromstring(response.data)
