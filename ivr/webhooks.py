@@ -51,18 +51,26 @@ def _fail_safe(exc: Exception, call_sid: str) -> Response:
     return _twiml(apology(locale, hotline.settings.voices, hotline.flow.agent.skill))
 
 
-@bp.post("/voice")
-@twilio_signed
-def voice() -> Response:
-    form = request.form
-    call_sid = form.get("CallSid", "")
-    if not call_sid:
-        return Response("missing CallSid", status=400)
+def _respond(call_sid: str, produce) -> Response:
+    """Run one call-service step and render it; a store failure still serves the caller."""
     try:
-        turn = _hotline().service.incoming(call_sid, caller=form.get("From", ""), called=form.get("To", ""))
+        turn = produce()
     except StoreError as exc:
         return _fail_safe(exc, call_sid)
     return _twiml(render(turn.actions, _options(), call_sid=call_sid, caller=turn.caller))
+
+
+def _incoming(form, call_sid: str):
+    return _hotline().service.incoming(call_sid, caller=form.get("From", ""), called=form.get("To", ""))
+
+
+@bp.post("/voice")
+@twilio_signed
+def voice() -> Response:
+    call_sid = request.form.get("CallSid", "")
+    if not call_sid:
+        return Response("missing CallSid", status=400)
+    return _respond(call_sid, lambda: _incoming(request.form, call_sid))
 
 
 @bp.post("/gather")
@@ -74,18 +82,16 @@ def gather() -> Response:
         return Response("missing CallSid", status=400)
     digits = form.get("Digits", "")
     event = Digits(digits) if digits else NoInput()
-    try:
-        turn = _hotline().service.handle(call_sid, event)
-    except CallNotFound:
-        # a gather for a call we never saw start (e.g. the store was down then): start it now
-        log.warning("gather for unknown call %s; starting it", call_sid)
+
+    def step():
         try:
-            turn = _hotline().service.incoming(call_sid, caller=form.get("From", ""), called=form.get("To", ""))
-        except StoreError as exc:
-            return _fail_safe(exc, call_sid)
-    except StoreError as exc:
-        return _fail_safe(exc, call_sid)
-    return _twiml(render(turn.actions, _options(), call_sid=call_sid, caller=turn.caller))
+            return _hotline().service.handle(call_sid, event)
+        except CallNotFound:
+            # a gather for a call we never saw start (e.g. the store was down then): start it now
+            log.warning("gather for unknown call %s; starting it", call_sid)
+            return _incoming(form, call_sid)
+
+    return _respond(call_sid, step)
 
 
 @bp.post("/status")
