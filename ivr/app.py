@@ -9,11 +9,13 @@ from typing import Any, Mapping
 
 from flask import Flask, jsonify
 
+from ivr.callcontrol import CallControl, TwilioCallControl
 from ivr.calls import CallService, RouteHook
-from ivr.config import Settings, load_settings
+from ivr.config import ConfigError, Settings, load_settings
 from ivr.engine import FlowEngine
 from ivr.flow import Flow, load_flow
 from ivr.orders import OrderBackend, SqliteOrderBackend
+from ivr.twiml import TwimlOptions
 from qa.store import CallStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,41 @@ class Hotline:
     store: CallStore
     orders: OrderBackend | None
     service: CallService
+    #: the shared Vosk model when speech navigation is on
+    speech_model: Any = None
+
+    def twiml_options(self) -> TwimlOptions:
+        from ivr.live import stream_url
+
+        base = self.settings.public_url.rstrip("/")
+        return TwimlOptions(
+            gather_url=f"{base}/twilio/gather",
+            voices=self.settings.voices,
+            gather_timeout=self.settings.gather_timeout,
+            workflow_sid=self.settings.taskrouter_workflow_sid,
+            task_timeout=self.settings.task_timeout,
+            enqueue_action_url=f"{base}/twilio/enqueue",
+            stream_url=stream_url(base) if self.speech_model is not None else None,
+            recording_callback_url=f"{base}/twilio/recording" if self.settings.record_calls else None,
+        )
+
+
+def load_speech_model(settings: Settings):
+    """The shared Vosk model for speech navigation, or None when it is off or (auto) unavailable.
+
+    Loaded here, at start-up, never on a request path.
+    """
+    if settings.speech_navigation == "off":
+        return None
+    import asr
+
+    try:
+        return asr.load_model(settings.asr_model or None, settings.models_dir)
+    except asr.ASRError as exc:
+        if settings.speech_navigation == "on":
+            raise ConfigError([f"speech_navigation is on but the ASR model cannot be loaded: {exc}"]) from exc
+        log.warning("speech navigation off: %s (keypad only)", exc)
+        return None
 
 
 def create_app(
@@ -37,18 +74,20 @@ def create_app(
     overrides: Mapping[str, Any] | None = None,
     orders: OrderBackend | None = None,
     route_hook: RouteHook | None = None,
+    call_control: CallControl | None = None,
 ) -> Flask:
     """Build the hotline web app.
 
     ``settings`` defaults to :func:`ivr.config.load_settings` (file + environment, with
-    ``overrides``). ``orders`` replaces the demo SQLite order backend.
+    ``overrides``). ``orders`` replaces the demo SQLite order backend; ``call_control``
+    replaces the Twilio REST client used to move live calls on after speech.
     Raises :class:`ivr.config.ConfigError`, :class:`ivr.flow.FlowError` or
     :class:`qa.store.StoreError` with a clear message when something is wrong at start.
     """
     settings = settings or load_settings(overrides=overrides)
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     flow = load_flow(settings.flow_file)
-    engine = FlowEngine(flow)
+    engine = FlowEngine(flow, min_speech_confidence=settings.speech_min_confidence)
     store = CallStore(settings.resolved_database_url)
     store.init_schema()
     if orders is None:
@@ -56,14 +95,23 @@ def create_app(
         demo.seed_demo()
         orders = demo
     service = CallService(engine, store, orders, lookup_timeout=settings.order_backend_timeout, route_hook=route_hook)
+    speech_model = load_speech_model(settings)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config.from_mapping(SECRET_KEY="unused-for-webhooks")
-    app.extensions["hotline"] = Hotline(settings, flow, engine, store, orders, service)
+    hotline = Hotline(settings, flow, engine, store, orders, service, speech_model)
+    app.extensions["hotline"] = hotline
 
     from ivr import webhooks
 
     app.register_blueprint(webhooks.bp)
+    if speech_model is not None:
+        from ivr import live
+
+        control = call_control or TwilioCallControl(settings.twilio_account_sid or "AC" + "0" * 32,
+                                                    settings.twilio_auth_token or "unset",
+                                                    base_url=settings.twilio_api_base_url)
+        live.init_app(app, live.LiveSpeech(model=speech_model, control=control))
 
     @app.get("/healthz")
     def healthz():
@@ -71,6 +119,7 @@ def create_app(
             store.check_schema()
         except StoreError as exc:
             return jsonify(status="unavailable", database=str(exc)), 503
-        return jsonify(status="ok", flow=flow.id, nodes=len(flow.nodes))
+        return jsonify(status="ok", flow=flow.id, nodes=len(flow.nodes),
+                       speech=getattr(speech_model, "name", None))
 
     return app

@@ -41,6 +41,8 @@ class Turn:
     actions: tuple[Action, ...]
     state: CallState
     caller: str = ""
+    #: a retried webhook of a call already under way (nothing new happened)
+    resumed: bool = False
 
 
 def _rows(events) -> list[tuple[str, str, dict]]:
@@ -108,7 +110,7 @@ class CallService:
         if not created:
             log.info("voice webhook retried for %s; repeating the current prompt", call_sid)
             state = CallState.from_dict(record.state)
-            return Turn(self.engine.resume(state).actions, state, record.caller)
+            return Turn(self.engine.resume(state).actions, state, record.caller, resumed=True)
         self.store.save_step(call_sid, state=step.state.to_dict(), expected_version=record.state_version,
                              events=_rows(events), outcome=step.state.outcome, route=self._route_of(step.actions))
         return Turn(step.actions, step.state, caller)

@@ -61,6 +61,14 @@ class Settings:
     orders_database_url: str = ""
     #: seconds before an order lookup is abandoned and the caller routed to an agent
     order_backend_timeout: float = 3.0
+    #: speech navigation over Media Streams + Vosk: auto (on when the model loads), on, off
+    speech_navigation: str = "auto"
+    #: below this recogniser confidence an utterance counts as a no-match
+    speech_min_confidence: float = 0.35
+    #: record both channels of every call for QA (<Start><Recording>)
+    record_calls: bool = True
+    #: Twilio REST API base (a local stand-in in tests and the simulator)
+    twilio_api_base_url: str = "https://api.twilio.com"
     #: development only: accept unsigned webhooks (loudly logged)
     disable_signature_check: bool = False
     #: seconds Twilio waits for a keypress
@@ -212,6 +220,10 @@ def validate(settings: Settings) -> list[str]:
             problems.append(f"voices: unknown locale {locale!r} (known: {', '.join(LOCALES)})")
     if not Path(settings.flow_file).is_file():
         problems.append(f"flow_file: {settings.flow_file} does not exist")
+    if settings.speech_navigation not in ("auto", "on", "off"):
+        problems.append(f"speech_navigation: {settings.speech_navigation!r} is not one of auto, on, off")
+    if not 0.0 <= settings.speech_min_confidence <= 1.0:
+        problems.append("speech_min_confidence: must be between 0 and 1")
     if not 1 <= settings.gather_timeout <= 60:
         problems.append("gather_timeout: must be between 1 and 60 seconds")
     if settings.task_timeout <= 0:

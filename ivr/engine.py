@@ -121,9 +121,11 @@ class _Builder:
 class FlowEngine:
     """Runs calls through one validated :class:`Flow`."""
 
-    def __init__(self, flow: Flow, interpreter: SpeechInterpreter | None = None):
+    def __init__(self, flow: Flow, interpreter: SpeechInterpreter | None = None,
+                 min_speech_confidence: float = MIN_SPEECH_CONFIDENCE):
         self.flow = flow
         self.interpreter: SpeechInterpreter = interpreter or exact_phrase_interpreter
+        self.min_speech_confidence = min_speech_confidence
 
     # ---- public API ----------------------------------------------------------
 
@@ -134,6 +136,15 @@ class FlowEngine:
         b.event("call_started", locale=locale, caller=caller)
         self._enter(b, self.flow.start)
         return b.step()
+
+    def phrases_at(self, state: CallState) -> tuple[str, ...]:
+        """What a caller may say at the call's current node, in its locale (the recogniser's grammar)."""
+        if state.finished:
+            return ()
+        node = self.flow.node(state.node)
+        if node.type == "self_service":
+            return ()
+        return tuple(p for o in self.flow.options_at(node) for p in o.phrases.get(state.locale, ()))
 
     def resume(self, state: CallState) -> Step:
         """Say the current node's prompt again without counting a failure (a retried webhook)."""
@@ -323,7 +334,7 @@ class FlowEngine:
         if not text:
             self._no_input(b, node)
             return
-        if speech.confidence < MIN_SPEECH_CONFIDENCE:
+        if speech.confidence < self.min_speech_confidence:
             self._no_match(b, node, heard=text)
             return
         if node.type == "self_service":

@@ -21,11 +21,15 @@ def public_request_url(public_url: str) -> str:
     return public_url.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
-def signature_is_valid(auth_token: str, public_url: str) -> bool:
+def signature_is_valid(auth_token: str, public_url: str, form: dict | None = None) -> bool:
+    """Check this request's signature; ``form`` overrides the signed parameters (WebSocket upgrades sign none)."""
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
+    if form is not None:
+        params = form
+    else:
+        params = request.form.to_dict(flat=True) if request.method == "POST" else {}
     return RequestValidator(auth_token).validate(public_request_url(public_url), params, signature)
 
 

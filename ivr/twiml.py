@@ -28,6 +28,10 @@ class TwimlOptions:
     task_timeout: int = 600
     #: absolute URL Twilio posts the enqueue result to (QueueResult), if any
     enqueue_action_url: str | None = None
+    #: wss:// URL of the media WebSocket; None = no live speech
+    stream_url: str | None = None
+    #: absolute URL for recording status callbacks; None = do not record
+    recording_callback_url: str | None = None
 
 
 def _say(parent, says: Sequence[Say], voices: Mapping[str, str]) -> None:
@@ -56,9 +60,30 @@ def task_attributes(route: Route, call_sid: str, caller: str = "") -> str:
     return text
 
 
-def render(actions: Sequence[Action], options: TwimlOptions, call_sid: str = "", caller: str = "") -> str:
-    """TwiML for the actions of one engine step (Lookup actions must be resolved before)."""
+def _start_call(response: VoiceResponse, options: TwimlOptions, call_sid: str) -> None:
+    """Fork the caller's audio to the media WebSocket and record both channels for QA."""
+    if options.stream_url:
+        start = response.start()
+        stream = start.stream(url=options.stream_url, track="inbound_track", name=f"listen-{call_sid}"[:64])
+        stream.parameter(name="call_sid", value=call_sid)
+    if options.recording_callback_url:
+        response.start().recording(
+            recording_status_callback=options.recording_callback_url,
+            recording_status_callback_event="completed",
+            # channels="dual" is the default for <Start><Recording>: caller and IVR/agent apart
+            track="both",
+        )
+
+
+def render(actions: Sequence[Action], options: TwimlOptions, call_sid: str = "", caller: str = "",
+           *, start_call: bool = False) -> str:
+    """TwiML for the actions of one engine step (Lookup actions must be resolved before).
+
+    ``start_call`` adds the media stream and recording that run for the rest of the call.
+    """
     response = VoiceResponse()
+    if start_call:
+        _start_call(response, options, call_sid)
     for action in actions:
         if isinstance(action, Gather):
             gather = response.gather(

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.events import Digits, Hangup, NoInput, Say
+from ivr.events import Digits, Hangup, NoInput, Say, Speech
 from ivr.security import twilio_signed
 from ivr.twiml import TwimlOptions, apology, render
 from qa.store import CallNotFound, StoreError
@@ -32,16 +32,7 @@ def _twiml(body: str) -> Response:
 
 
 def _options() -> TwimlOptions:
-    settings = _hotline().settings
-    base = settings.public_url.rstrip("/")
-    return TwimlOptions(
-        gather_url=f"{base}/twilio/gather",
-        voices=settings.voices,
-        gather_timeout=settings.gather_timeout,
-        workflow_sid=settings.taskrouter_workflow_sid,
-        task_timeout=settings.task_timeout,
-        enqueue_action_url=f"{base}/twilio/enqueue",
-    )
+    return _hotline().twiml_options()
 
 
 def _fail_safe(exc: Exception, call_sid: str) -> Response:
@@ -51,13 +42,14 @@ def _fail_safe(exc: Exception, call_sid: str) -> Response:
     return _twiml(apology(locale, hotline.settings.voices, hotline.flow.agent.skill))
 
 
-def _respond(call_sid: str, produce) -> Response:
+def _respond(call_sid: str, produce, start_call: bool = False) -> Response:
     """Run one call-service step and render it; a store failure still serves the caller."""
     try:
         turn = produce()
     except StoreError as exc:
         return _fail_safe(exc, call_sid)
-    return _twiml(render(turn.actions, _options(), call_sid=call_sid, caller=turn.caller))
+    start_call = start_call and not turn.resumed
+    return _twiml(render(turn.actions, _options(), call_sid=call_sid, caller=turn.caller, start_call=start_call))
 
 
 def _incoming(form, call_sid: str):
@@ -70,7 +62,7 @@ def voice() -> Response:
     call_sid = request.form.get("CallSid", "")
     if not call_sid:
         return Response("missing CallSid", status=400)
-    return _respond(call_sid, lambda: _incoming(request.form, call_sid))
+    return _respond(call_sid, lambda: _incoming(request.form, call_sid), start_call=True)
 
 
 @bp.post("/gather")
@@ -81,7 +73,9 @@ def gather() -> Response:
     if not call_sid:
         return Response("missing CallSid", status=400)
     digits = form.get("Digits", "")
-    event = Digits(digits) if digits else NoInput()
+    speech = form.get("SpeechResult", "")
+    # Twilio's own <Gather input="speech"> posts SpeechResult + Confidence; accept it as speech too
+    event = Digits(digits) if digits else Speech(speech, _confidence(form)) if speech else NoInput()
 
     def step():
         try:
@@ -92,6 +86,32 @@ def gather() -> Response:
             return _incoming(form, call_sid)
 
     return _respond(call_sid, step)
+
+
+def _confidence(form) -> float:
+    try:
+        return float(form.get("Confidence", "1"))
+    except ValueError:
+        return 0.0
+
+
+@bp.post("/recording")
+@twilio_signed
+def recording() -> Response:
+    """Twilio's recording status callback: keep where the dual-channel recording is, for QA."""
+    form = request.form
+    call_sid = form.get("CallSid", "")
+    detail = {k: form.get(v, "") for k, v in (("sid", "RecordingSid"), ("url", "RecordingUrl"),
+                                               ("status", "RecordingStatus"), ("duration_s", "RecordingDuration"),
+                                               ("channels", "RecordingChannels"))}
+    try:
+        _hotline().store.add_event(call_sid, "recording", detail)
+    except CallNotFound:
+        log.warning("recording for unknown call %s: %s", call_sid, detail["url"])
+    except StoreError as exc:
+        log.error("could not record recording of %s: %s", call_sid, exc)
+        return Response("store unavailable", status=503)  # Twilio retries
+    return Response(status=204)
 
 
 @bp.post("/status")

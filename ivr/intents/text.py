@@ -59,9 +59,15 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=16384)
+def _stem(word: str) -> str:
+    # the pure-Python stemmer dominates training time; callers repeat few words
+    return _stemmer().stemWord(word)
+
+
 def en_stems(tokens: list[str]) -> list[str]:
     """Snowball (Porter 2) stems: "cancelling orders" -> ["cancel", "order"]."""
-    return _stemmer().stemWords(tokens)
+    return [_stem(token) for token in tokens]
 
 
 def fuzzy_syllable(syllable: str) -> str:

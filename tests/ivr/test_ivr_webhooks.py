@@ -207,7 +207,7 @@ def test_database_down_still_serves_the_caller(tmp_path, caplog):
 def test_healthz(app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "flow": "jd-950618", "nodes": 9}
+    assert response.json == {"status": "ok", "flow": "jd-950618", "nodes": 9, "speech": None}
 
 
 def test_queue_full_ends_politely(twilio):
@@ -223,3 +223,34 @@ def test_signature_check_can_be_disabled_for_development(tmp_path, caplog):
     response = app.test_client().post("/twilio/voice", data={"CallSid": "CA1100"})
     assert response.status_code == 200
     ElementTree.fromstring(response.data)
+
+
+def test_call_start_records_both_channels(twilio):
+    twiml = Caller(twilio, "CA1200").dial()
+    recording = twiml.find("Start/Recording")
+    assert recording is not None
+    assert recording.get("recordingStatusCallback") == f"{PUBLIC_URL}/twilio/recording"
+    assert twiml.find("Start/Stream") is None, "no media stream while speech navigation is off"
+    later = Caller(twilio, "CA1200").press("1")
+    assert later.find("Start") is None, "the recording starts once per call"
+
+
+def test_recording_callback_is_kept_on_the_call(twilio, store):
+    Caller(twilio, "CA1300").dial()
+    response = twilio.post("/twilio/recording", {
+        "CallSid": "CA1300", "RecordingSid": "RE1", "RecordingUrl": "https://api.twilio.com/rec/RE1",
+        "RecordingStatus": "completed", "RecordingDuration": "42", "RecordingChannels": "2"})
+    assert response.status_code == 204
+    event = store.get_call("CA1300").events[-1]
+    assert event.kind == "recording"
+    assert event.detail == {"sid": "RE1", "url": "https://api.twilio.com/rec/RE1", "status": "completed",
+                            "duration_s": "42", "channels": "2"}
+
+
+def test_twilio_speech_result_is_speech(twilio, store):
+    caller = Caller(twilio, "CA1400")
+    caller.dial()
+    twiml = twilio.twiml("/twilio/gather", {**caller._params(), "SpeechResult": "我要投诉", "Confidence": "0.92"})
+    assert twiml.find("Enqueue").text == "complaints"
+    speech = [e for e in store.get_call("CA1400").events if e.kind == "speech"]
+    assert speech[0].detail == {"text": "我要投诉", "confidence": 0.92}

@@ -25,6 +25,7 @@ def make_settings(tmp_path: Path, **overrides: Any):
         "twilio_account_sid": "AC" + "0" * 32,
         "instance_path": str(tmp_path / "instance"),
         "flow_file": str(FLOW),
+        "speech_navigation": "off",
         **overrides,
     }
     return load_settings(config_path=None, env={}, overrides=values)

@@ -1,0 +1,65 @@
+"""Listening to a caller: Media Streams audio -> Vosk -> speech events for the engine.
+
+One :class:`CallListener` per call (and inbound track). It decodes mu-law, feeds the
+caller's audio to a :class:`asr.StreamRecognizer` restricted to the current node's
+phrases (a per-menu grammar, when the model supports one) and turns final results into
+:class:`ivr.events.Speech`. Out-of-grammar speech (``[unk]``) is not an answer.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from asr import UNK, LoadedModel, RecognitionResult, StreamRecognizer, ulaw_decode
+from ivr.events import Speech
+from ivr.mediastream import SAMPLE_RATE
+
+
+def _utterance(result: RecognitionResult) -> tuple[str, float] | None:
+    words = [w for w in result.words if w.text != UNK]
+    if not words:
+        text = " ".join(t for t in result.text.split() if t != UNK)
+        return (text, result.confidence) if text else None
+    confidence = min(w.conf for w in words)
+    return " ".join(w.text for w in words), confidence
+
+
+class CallListener:
+    """Turns one caller's audio into :class:`Speech` events."""
+
+    def __init__(self, model: LoadedModel, phrases: Sequence[str] = ()):
+        self.model = model
+        self.phrases: tuple[str, ...] = tuple(phrases)
+        self.recognizer = StreamRecognizer(model, sample_rate=SAMPLE_RATE, grammar=self._grammar(self.phrases),
+                                           partials=False)
+        self.heard: list[RecognitionResult] = []
+
+    def _grammar(self, phrases: Sequence[str]) -> list[str] | None:
+        # a static-graph model cannot take a grammar: free text, matched against phrases later
+        return list(phrases) if phrases and self.model.supports_grammar else None
+
+    def listen_for(self, phrases: Sequence[str]) -> None:
+        """The caller moved to another node: expect its phrases from now on."""
+        phrases = tuple(phrases)
+        if phrases != self.phrases:
+            self.phrases = phrases
+            self.recognizer.reset(grammar=self._grammar(phrases))
+
+    def _speech(self, results: list[RecognitionResult]) -> list[Speech]:
+        out = []
+        for result in results:
+            if not result.is_final:
+                continue
+            self.heard.append(result)
+            said = _utterance(result)
+            if said:
+                out.append(Speech(text=said[0], confidence=said[1]))
+        return out
+
+    def feed(self, ulaw: bytes) -> list[Speech]:
+        """mu-law bytes from Twilio -> what the caller finished saying in them (usually nothing)."""
+        return self._speech(self.recognizer.accept(ulaw_decode(ulaw)))
+
+    def finish(self) -> list[Speech]:
+        result = self.recognizer.finish()
+        return self._speech([result] if result else [])
