@@ -42,7 +42,7 @@ def test_start_dtmf_mark():
 @pytest.mark.parametrize("text,fragment", [
     ("not json", "not JSON"),
     ("[1, 2]", "JSON object"),
-    (json.dumps({"event": "start", "start": {}}), "start.callSid"),
+    (json.dumps({"event": "start", "start": {"streamSid": "MZ1"}}), "start.callSid"),
     (json.dumps({"event": "media", "media": {"payload": "@@@"}}), "not base64"),
     (json.dumps({"event": "media"}), "without media"),
 ])
