@@ -1,0 +1,56 @@
+"""Fixtures for the model builder: the quick model is built once per session, in a child process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PHRASES = HERE / "data" / "phrases.txt"
+SHIPPED = ROOT / "models" / "hotline-950618"
+
+
+@pytest.fixture(scope="session")
+def quick_model(tmp_path_factory) -> Path:
+    """A model built by ``hotline models build --quick`` from the tiny phrase list (about a minute)."""
+    from ivr.cli.models_build import build
+
+    out = tmp_path_factory.mktemp("voskbuild") / "quick-model"
+    result = CliRunner().invoke(build, ["--phrases", str(PHRASES), "-o", str(out), "--seed", "7", "--quick"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Path:
+    assert (SHIPPED / "am" / "final.mdl").is_file(), "the built-in model models/hotline-950618 is missing"
+    return SHIPPED
+
+
+@pytest.fixture(scope="session")
+def heldout_950618():
+    """Held-out test utterances for the 950618 flow: voices never trained on, half of them through the
+    8 kHz mu-law telephone channel (fed to vosk at 8 kHz), each with its menu node's grammar."""
+    from voskbuild import cases_for, load_phrases
+    from voskbuild.corpus import OOV_TEST
+    from voskbuild.data import plan_test, render
+    from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS
+
+    phrases = load_phrases(ROOT / "flows" / "950618.yaml")
+    plan = plan_test(phrases, ("zh", "en"), HELDOUT_VARIANTS, seed=2026, per_phrase=2, flite=FLITE_HELDOUT,
+                     oov=OOV_TEST)
+    rendered = [render(s) for s in plan]
+    cases = cases_for(rendered, phrases, seed=2026)
+    # telephone audio reaches vosk as 8 kHz samples, as it comes off the phone line
+    return phrases, [c if c.rendered.spec.channel == "wide" else type(c)(c.rendered, c.grammar, 8000) for c in cases]
+
+
+@pytest.fixture(scope="session")
+def shipped_outcomes(shipped_model, heldout_950618):
+    from voskbuild import decode
+
+    _, cases = heldout_950618
+    return decode(shipped_model, cases)

@@ -1,0 +1,70 @@
+"""CI builds a small model from a fixed seed (--quick) and decodes held-out speech with the real vosk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from voskbuild import UNK, Case, cases_for, decode, parse_phrase_list, read_metadata, summarize
+from voskbuild.data import plan_test, render
+from voskbuild.speech import HELDOUT_VARIANTS
+
+PHRASES = Path(__file__).resolve().parent / "data" / "phrases.txt"
+
+
+def test_quick_model_has_vosk_files_and_metadata(quick_model):
+    for rel in ("am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/HCLr.fst", "graph/Gr.fst",
+                "graph/disambig_tid.int", "graph/words.txt", "graph/phones/word_boundary.int", "README.md"):
+        assert (quick_model / rel).is_file(), rel
+    assert not (quick_model / "graph" / "HCLG.fst").exists()  # a static HCLG would disable grammars
+    meta = read_metadata(quick_model)
+    assert meta["phrases"]["zh"][:2] == ["退货", "查询订单"] and "order status" in meta["phrases"]["en"]
+    assert meta["seed"] == 7 and meta["sample_rate"] == 16000
+    assert "--frame-subsampling-factor=3" in (quick_model / "conf" / "model.conf").read_text()
+
+
+def _heldout(per_phrase=3):
+    phrases = parse_phrase_list(PHRASES.read_text(encoding="utf-8"))
+    plan = plan_test(phrases, ("zh", "en"), HELDOUT_VARIANTS, seed=11, per_phrase=per_phrase, oov={})
+    return phrases, [render(s) for s in plan]
+
+
+def test_vosk_loads_quick_model_and_recognises_heldout_voices(quick_model):
+    phrases, rendered = _heldout()
+    outcomes, timing = decode(quick_model, cases_for(rendered, phrases, seed=11))
+    summary = summarize(outcomes)
+    accs = [o.correct for o in outcomes if o.case.rendered.spec.kind == "phrase"]
+    assert timing["load_seconds"] < 1.0
+    assert sum(accs) / len(accs) >= 0.6, summary
+    assert summary["false_accept_noise"] <= 0.2, summary
+
+
+def test_grammar_restricts_what_vosk_can_say(quick_model):
+    _, rendered = _heldout(per_phrase=2)
+    refund = [r for r in rendered if r.spec.words == ("退货",)]
+    assert refund
+    cases = [Case(r, ("查询订单", UNK)) for r in refund] + [Case(r, ("退货", UNK)) for r in refund]
+    outcomes, _ = decode(quick_model, cases)
+    restricted, allowed = outcomes[:len(refund)], outcomes[len(refund):]
+    assert all(o.text in ("", "查询订单") for o in restricted)
+    assert sum(o.text == "退货" for o in allowed) >= len(refund) // 2
+
+
+def test_cli_reports_bad_input_with_one_error_line(tmp_path):
+    from ivr.cli.models_build import build
+
+    both = CliRunner().invoke(build, ["--phrases", str(PHRASES), "--flow", "x.yaml", "-o", str(tmp_path / "m")])
+    assert both.exit_code != 0 and "exactly one of" in both.output
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "voskbuild", "build", "--phrases", str(empty), "-o",
+                           str(tmp_path / "m")], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == ["Error: no phrases given"]
+    proc = subprocess.run([sys.executable, "-m", "voskbuild", "build", "--phrases", str(PHRASES), "--lang", "fr",
+                           "-o", str(tmp_path / "m")], capture_output=True, text=True)
+    assert proc.returncode != 0 and proc.stderr.startswith("Error: unknown language 'fr'")
+    assert not (tmp_path / "m").exists()

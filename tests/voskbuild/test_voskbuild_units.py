@@ -1,0 +1,67 @@
+"""Alignment, network export and dimension checks (pure numpy, no Kaldi)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voskbuild import VoskBuildError
+from voskbuild.align import MIN_FRAMES, flat_start, state_chain, viterbi
+from voskbuild.nnet import NnetParams, nnet3_text
+from voskbuild.train import priors_from_labels
+
+
+def _loglik(labels, num_pdfs=4):
+    ll = np.full((len(labels), num_pdfs), -10.0)
+    ll[np.arange(len(labels)), labels] = 0.0
+    return ll
+
+
+def test_viterbi_recovers_segmentation_with_optional_silence():
+    truth = np.array([0] * 5 + [1] * 6 + [2] * 4 + [0] * 3 + [3] * 7 + [0] * 3)
+    pdfs, optional = state_chain([(1, 2), (3,)], sil_pdf=0)
+    assert np.array_equal(viterbi(_loglik(truth), pdfs, optional), truth)
+
+
+def test_viterbi_skips_silence_and_enforces_min_duration():
+    truth = np.array([1] * 4 + [2] * 5)
+    pdfs, optional = state_chain([(1, 2)], sil_pdf=0)
+    assert np.array_equal(viterbi(_loglik(truth), pdfs, optional), truth)
+    too_short = _loglik(np.array([1, 2, 3]))
+    pdfs, optional = state_chain([(1, 2, 3)], sil_pdf=0)
+    assert viterbi(too_short, pdfs, optional) is None  # 3 phones need 3 * MIN_FRAMES frames
+    assert MIN_FRAMES == 3
+
+
+def test_flat_start_spreads_phones_over_speech_region():
+    labels = flat_start(20, (5, 15), [(2, 3)], sil_pdf=0, garbage_pdf=1)
+    assert list(labels[:5]) == [0] * 5 and list(labels[15:]) == [0] * 5
+    assert list(labels[5:15]) == [2] * 5 + [3] * 5
+
+
+def _params(out_dim=3, priors=None):
+    rng = np.random.default_rng(0)
+    return NnetParams((-1, 0, 1), 2, (rng.normal(size=(4, 6)), rng.normal(size=(out_dim, 4))),
+                      (np.zeros(4), np.zeros(out_dim)), priors if priors is not None else np.full(out_dim, 1 / out_dim))
+
+
+def test_nnet3_text_layout():
+    text = nnet3_text(_params())
+    assert text.startswith("<Nnet3> \ninput-node name=input dim=2\n")
+    assert "input=Append(Offset(input, -1), input, Offset(input, 1))" in text
+    assert "\n\n<NumComponents> 4 \n" in text
+    assert "<LogSoftmaxComponent> <Dim> 3" in text and text.rstrip().endswith("]")
+
+
+@pytest.mark.parametrize("params, message", [
+    (_params(out_dim=3), "output dim 3 != transition model pdfs 5"),
+    (_params(out_dim=5, priors=np.ones(3) / 3), "priors must be 5"),
+])
+def test_validate_catches_what_would_abort_kaldi(params, message):
+    with pytest.raises(VoskBuildError, match=message):
+        params.validate(5)
+
+
+def test_priors_are_smoothed_and_sum_to_one():
+    p = priors_from_labels(np.array([0, 0, 1]), 4)
+    assert p.shape == (4,) and np.all(p > 0) and abs(p.sum() - 1) < 1e-9 and p[0] > p[1] > p[2]

@@ -1,0 +1,38 @@
+"""voskbuild: hotline's own small Vosk command models, built from phrases and synthesised speech.
+
+Phrases (a flow file or a plain list) -> lexicon (pinyin / CMUdict) -> synthetic training audio
+(espeak-ng, flite; wideband and 8 kHz mu-law telephone) -> alignment + a small PyTorch network ->
+a model directory the unmodified ``vosk`` package loads, with runtime per-menu grammars and an
+``[unk]`` garbage word. ``build`` must run in a process that has not imported vosk; ``hotline models
+build`` (``ivr.cli.models_build``) does that for you.
+"""
+
+from .errors import VoskBuildError
+from .evaluate import Case, Outcome, cases_for, decode, node_grammars, summarize, word_time_errors
+from .export import METADATA_FILE, DecodeConfig, read_metadata
+from .lexicon import UNK, Lexicon, build_lexicon
+from .phrases import PhraseSet, load_phrases, parse_flow, parse_phrase_list
+from .recipe import BuildConfig, build
+
+__all__ = [
+    "METADATA_FILE",
+    "UNK",
+    "BuildConfig",
+    "Case",
+    "DecodeConfig",
+    "Lexicon",
+    "Outcome",
+    "PhraseSet",
+    "VoskBuildError",
+    "build",
+    "build_lexicon",
+    "cases_for",
+    "decode",
+    "load_phrases",
+    "node_grammars",
+    "parse_flow",
+    "parse_phrase_list",
+    "read_metadata",
+    "summarize",
+    "word_time_errors",
+]

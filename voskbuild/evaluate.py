@@ -1,0 +1,126 @@
+"""Accuracy of a built model on synthesised held-out speech, decoded by vosk in a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from asr.codec import resample
+
+from .data import Rendered
+from .errors import VoskBuildError
+from .lexicon import UNK
+from .phrases import PhraseSet, lang_of
+
+GLOBAL_GROUP = "global_options"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One decode: a rendered utterance, the grammar active for it (None = the model's default)."""
+
+    rendered: Rendered
+    grammar: tuple[str, ...] | None
+    rate: int = 16000  # Hz fed to vosk (8000 for raw telephone audio)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    text: str  # vosk's text with [unk] removed
+    words: list = field(default_factory=list)  # vosk word dicts (word, start, end, conf)
+
+    @property
+    def reference(self) -> str:
+        return " ".join(w for w in self.case.rendered.spec.words if w != UNK)
+
+    @property
+    def correct(self) -> bool:
+        return self.text == self.reference
+
+
+def strip_unk(text: str) -> str:
+    return " ".join(w for w in text.split() if w != UNK)
+
+
+def decode(model_dir: Path, cases: list[Case], workdir: Path | None = None) -> tuple[list[Outcome], dict]:
+    """Write WAVs, run ``voskbuild.decode`` in a child process, return outcomes and timing."""
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        tmpdir = Path(tmp)
+        specs = []
+        for i, case in enumerate(cases):
+            wav = tmpdir / f"{i:05d}.wav"
+            audio = case.rendered.audio
+            if case.rate != 16000:
+                audio = resample(audio, 16000, case.rate)
+            sf.write(wav, audio, case.rate, subtype="PCM_16")
+            specs.append({"wav": str(wav), "grammar": list(case.grammar) if case.grammar else None})
+        (tmpdir / "cases.json").write_text(json.dumps(specs, ensure_ascii=False), encoding="utf-8")
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        proc = subprocess.run([sys.executable, "-m", "voskbuild.decode", str(model_dir), str(tmpdir / "cases.json"),
+                               str(tmpdir / "out.json")], capture_output=True, text=True, env=env,
+                              cwd=Path(__file__).resolve().parents[1])
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise VoskBuildError(f"vosk could not decode with {model_dir} (exit {proc.returncode}): {' | '.join(tail)}")
+        result = json.loads((tmpdir / "out.json").read_text(encoding="utf-8"))
+    outcomes = [Outcome(c, strip_unk(r["text"]), r["words"]) for c, r in zip(cases, result["results"])]
+    timing = {k: result[k] for k in ("load_seconds", "audio_seconds", "decode_seconds")}
+    return outcomes, timing
+
+
+def summarize(outcomes: list[Outcome]) -> dict[str, float]:
+    """Phrase accuracy per language and channel, false accepts on OOV speech and on noise."""
+    groups: dict[str, list[bool]] = {}
+    for o in outcomes:
+        spec = o.case.rendered.spec
+        if spec.kind in ("oov", "noise"):
+            groups.setdefault(f"false_accept_{spec.kind}", []).append(bool(o.text))
+        else:
+            groups.setdefault(f"acc_{spec.lang}_{spec.channel}", []).append(o.correct)
+    return {k: round(float(np.mean(v)), 4) for k, v in sorted(groups.items())} | {
+        f"n_{k}": len(v) for k, v in sorted(groups.items())}
+
+
+def word_time_errors(outcomes: list[Outcome]) -> list[float]:
+    """For correct phrase decodes: how far (s) the recognised words lie outside the true speech region."""
+    errs = []
+    for o in outcomes:
+        words = [w for w in o.words if w.get("word") != UNK]
+        if not o.correct or not words or o.case.rendered.spec.kind != "phrase":
+            continue
+        r = o.case.rendered
+        errs.append(max(r.speech_start - words[0]["start"], words[-1]["end"] - r.speech_end, 0.0))
+    return errs
+
+
+def node_grammars(phrases: PhraseSet, lang: str) -> list[tuple[str, ...]]:
+    """The grammar a menu node would activate for a caller speaking ``lang``: the node's phrases plus
+    the global options plus ``[unk]``; a plain phrase list is one node."""
+    glob = tuple(p for name, ps in phrases.groups if name == GLOBAL_GROUP for p in ps if lang_of(p) == lang)
+    nodes = [tuple(p for p in ps if lang_of(p) == lang) for name, ps in phrases.groups if name != GLOBAL_GROUP]
+    nodes = [n for n in nodes if n]
+    if not nodes:
+        return [tuple(dict.fromkeys(phrases.for_lang(lang))) + (UNK,)]
+    return [tuple(dict.fromkeys(n + glob)) + (UNK,) for n in nodes]
+
+
+def cases_for(rendered: list[Rendered], phrases: PhraseSet, seed: int, rate: int = 16000) -> list[Case]:
+    """Pair each utterance with a node grammar containing its phrase (a random node for OOV/noise)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for r in rendered:
+        grammars = node_grammars(phrases, r.spec.lang)
+        ref = " ".join(w for w in r.spec.words if w != UNK)
+        fitting = [g for g in grammars if ref in g] if ref else []
+        pool = fitting or grammars
+        cases.append(Case(r, pool[int(rng.integers(len(pool)))], rate))
+    return cases

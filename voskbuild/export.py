@@ -1,0 +1,109 @@
+"""Assemble a Vosk model directory from the trained network, the transition model and the graphs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import VoskBuildError
+from .features import MFCC_CONF
+from .graph import GraphParts, write_const
+from .hmm import transition_model_text
+from .nnet import NnetParams, nnet3_text
+
+METADATA_FILE = "hotline-model.json"
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Decoder settings written to conf/model.conf."""
+
+    acoustic_scale: float = 0.3
+    beam: float = 13.0
+    lattice_beam: float = 6.0
+    max_active: int = 3000
+    min_active: int = 200
+    frame_subsampling_factor: int = 3
+    trailing_silence: float = 0.5  # seconds of silence that end an utterance (endpoint rule 2)
+
+    def model_conf(self, silence_phone: int) -> str:
+        return "\n".join([
+            f"--min-active={self.min_active}",
+            f"--max-active={self.max_active}",
+            f"--beam={self.beam}",
+            f"--lattice-beam={self.lattice_beam}",
+            f"--acoustic-scale={self.acoustic_scale}",
+            f"--frame-subsampling-factor={self.frame_subsampling_factor}",
+            f"--endpoint.silence-phones={silence_phone}",
+            f"--endpoint.rule2.min-trailing-silence={self.trailing_silence}",
+            f"--endpoint.rule3.min-trailing-silence={self.trailing_silence + 0.5}",
+            f"--endpoint.rule4.min-trailing-silence={self.trailing_silence + 1.5}",
+        ]) + "\n"
+
+
+def write_model(out: Path, graphs: GraphParts, nnet: NnetParams, decode: DecodeConfig, metadata: dict) -> None:
+    """Write every file Vosk reads, after checking the dimensions Kaldi would abort on."""
+    nnet.validate(graphs.tm.num_pdfs)
+    if graphs.table.num_pdfs != graphs.tm.num_pdfs:
+        raise VoskBuildError(f"phone table has {graphs.table.num_pdfs} pdfs, transition model {graphs.tm.num_pdfs}")
+    for sub in ("am", "conf", "graph/phones"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    (out / "am" / "final.mdl").write_text(transition_model_text(graphs.tm) + nnet3_text(nnet), encoding="utf-8")
+    (out / "conf" / "mfcc.conf").write_text(MFCC_CONF, encoding="utf-8")
+    update_decode_config(out, decode, graphs.table.phone_id("SIL"))
+    write_const(graphs.hclr, out / "graph" / "HCLr.fst")
+    write_const(graphs.gr, out / "graph" / "Gr.fst")
+    (out / "graph" / "disambig_tid.int").write_text("".join(f"{t}\n" for t in graphs.disambig_tids), encoding="utf-8")
+    (out / "graph" / "words.txt").write_text(graphs.words.words_txt(), encoding="utf-8")
+    (out / "graph" / "phones.txt").write_text(graphs.table.phones_txt(), encoding="utf-8")
+    (out / "graph" / "phones" / "word_boundary.int").write_text(graphs.table.word_boundary_int(), encoding="utf-8")
+    write_metadata(out, metadata)
+
+
+def update_decode_config(out: Path, decode: DecodeConfig, silence_phone: int = 1) -> None:
+    (out / "conf" / "model.conf").write_text(decode.model_conf(silence_phone), encoding="utf-8")
+
+
+def write_metadata(out: Path, metadata: dict) -> None:
+    (out / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(readme(metadata), encoding="utf-8")
+
+
+def read_metadata(model_dir: Path) -> dict:
+    try:
+        return json.loads((Path(model_dir) / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VoskBuildError(f"{model_dir}: no readable {METADATA_FILE}: {exc}") from exc
+
+
+def readme(meta: dict) -> str:
+    acc = meta.get("accuracy") or {}
+    acc_lines = "\n".join(f"| {k} | {v} |" for k, v in acc.items()) or "| (not measured) | |"
+    return f"""# {meta.get('name', 'hotline command model')}
+
+A small Vosk command model built by `hotline models build` (package `voskbuild`) from a phrase list,
+trained only on synthesised speech. Load it with the unmodified `vosk` package:
+
+```python
+import vosk
+model = vosk.Model("{meta.get('name', '.')}")
+rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order status", "[unk]"]')
+```
+
+- languages: {', '.join(meta.get('languages', []))}; sample rate {meta.get('sample_rate')} Hz (8 kHz telephone audio
+  works after resampling; the model was trained on wideband and mu-law telephone copies)
+- {len(meta.get('words', []))} words; `[unk]` is a garbage word for out-of-menu speech: put it in grammars
+- runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words
+- frame subsampling 3, so Vosk's word times are in seconds
+- seed {meta.get('seed')}; training data: {json.dumps(meta.get('training', {}), ensure_ascii=False)}
+
+## Accuracy (held-out synthetic voices)
+
+| measure | value |
+|---|---|
+{acc_lines}
+
+Files: `am/final.mdl` (Kaldi text TransitionModel + nnet3), `conf/`, `graph/` (HCLr, Gr, words,
+phones, word_boundary), `{METADATA_FILE}` (phrases, lexicon, training summary, accuracy).
+"""

@@ -1,0 +1,153 @@
+"""Decoding graphs, the Python equivalent of Kaldi's ``mkgraph.sh``.
+
+Writes ``HCLr.fst`` (H∘C∘L determinized, self-loops added, disambiguation tids kept) plus ``Gr.fst``
+(a unigram loop over all words) and ``disambig_tid.int``, so Vosk composes per-menu grammars at run
+time; optionally a static ``HCLG.fst`` for a fixed word loop (which disables runtime grammars).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .lexicon import UNK, Lexicon
+from .phones import PhoneTable, phone_table
+
+SIL_PROB = 0.5
+
+
+@dataclass(frozen=True)
+class WordTable:
+    """Word ids as in ``words.txt``: <eps>=0, words 1..N, then #0, <s>, </s>."""
+
+    words: tuple[str, ...]
+
+    def word_id(self, w: str) -> int:
+        return self.words.index(w) + 1
+
+    def words_txt(self) -> str:
+        n = len(self.words)
+        lines = ["<eps> 0"] + [f"{w} {i + 1}" for i, w in enumerate(self.words)]
+        lines += [f"#0 {n + 1}", f"<s> {n + 2}", f"</s> {n + 3}"]
+        return "\n".join(lines) + "\n"
+
+
+def positional_prons(lexicon: Lexicon) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for w, pron in lexicon.prons.items():
+        if len(pron) == 1:
+            out[w] = (f"{pron[0]}_S",)
+        else:
+            out[w] = (f"{pron[0]}_B", *(f"{p}_I" for p in pron[1:-1]), f"{pron[-1]}_E")
+    return out
+
+
+def disambiguate(prons: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Disambiguation symbol index per word (0 = none), as Kaldi's add_lex_disambig.pl does.
+
+    Homophones get #1, #2, ...; a pronunciation that is a proper prefix of another gets one too.
+    #0 stays reserved for language-model backoff.
+    """
+    prefixes = {pron[:k] for pron in prons.values() for k in range(1, len(pron))}
+    counts: dict[tuple[str, ...], int] = {}
+    for pron in prons.values():
+        counts[pron] = counts.get(pron, 0) + 1
+    next_k: dict[tuple[str, ...], int] = {}
+    out = {}
+    for w, pron in prons.items():
+        if counts[pron] > 1 or pron in prefixes:
+            next_k[pron] = next_k.get(pron, 0) + 1
+            out[w] = next_k[pron]
+        else:
+            out[w] = 0
+    return out
+
+
+def lexicon_fst_text(lexicon: Lexicon, table: PhoneTable, words: WordTable, disambig: dict[str, int],
+                     unk_cost: float = 0.0) -> str:
+    """L with optional silence between words, in OpenFst text format (integer labels).
+
+    ``unk_cost`` (-log prob) is added to the garbage word, trading false rejects against false accepts.
+    """
+    sil = table.phone_id("SIL")
+    no_sil_cost, sil_cost = -math.log(1 - SIL_PROB), -math.log(SIL_PROB)
+    start, loop, sil_state = 0, 1, 2
+    lines = [f"{start} {loop} 0 0 {no_sil_cost}", f"{start} {sil_state} 0 0 {sil_cost}", f"{sil_state} {loop} {sil} 0"]
+    next_state = 3
+    disambig_ids = table.disambig_ids()
+    for w, pron in positional_prons(lexicon).items():
+        labels = [table.phone_id(p) for p in pron]
+        if disambig[w]:
+            labels.append(disambig_ids[disambig[w]])
+        src = loop
+        for i, label in enumerate(labels):
+            out = words.word_id(w) if i == 0 else 0
+            cost = unk_cost if (i == 0 and w == UNK) else 0.0
+            if len(labels) == 1:
+                lines.append(f"{src} {loop} {label} {out} {no_sil_cost + cost}")
+                lines.append(f"{src} {sil_state} {label} {out} {sil_cost + cost}")
+            elif i < len(labels) - 1:
+                lines.append(f"{src} {next_state} {label} {out} {cost}")
+                src, next_state = next_state, next_state + 1
+            else:
+                lines.append(f"{src} {loop} {label} {out} {no_sil_cost}")
+                lines.append(f"{src} {sil_state} {label} {out} {sil_cost}")
+    lines.append(f"{loop}")
+    return "\n".join(lines) + "\n"
+
+
+def unigram_loop_text(words: WordTable) -> str:
+    """A free loop over every word, equal probability (the default grammar)."""
+    cost = math.log(len(words.words))
+    lines = [f"0 0 {i} {i} {cost}" for i in range(1, len(words.words) + 1)]
+    return "\n".join(lines + ["0"]) + "\n"
+
+
+@dataclass(frozen=True)
+class GraphParts:
+    """What the graph build produced (FSTs are kaldifst objects)."""
+
+    table: PhoneTable
+    words: WordTable
+    hclr: object
+    gr: object
+    disambig_tids: list[int]
+    tm: object
+
+
+def build_graphs(lexicon: Lexicon, unk_cost: float = 0.0, self_loop_scale: float = 1.0,
+                 transition_scale: float = 1.0) -> GraphParts:
+    import kaldi_hmm_gmm as khg
+    import kaldifst
+
+    from .hmm import make_transition_model
+
+    prons = positional_prons(lexicon)
+    disambig = disambiguate(prons)
+    table = phone_table(lexicon, num_disambig=max(disambig.values()) + 1)
+    words = WordTable(tuple(lexicon.prons))
+    ctx, tm = make_transition_model(table)
+
+    lfst = kaldifst.compile(lexicon_fst_text(lexicon, table, words, disambig, unk_cost))
+    kaldifst.arcsort(lfst, sort_type="olabel")
+    clfst, ilabels = kaldifst.compose_context(table.disambig_ids(), 1, 0, lfst)
+    kaldifst.arcsort(clfst, sort_type="ilabel")
+    hfst, disambig_tids = khg.get_h_transducer(ilabels, ctx, tm, khg.HTransducerConfig(transition_scale))
+    kaldifst.arcsort(hfst, sort_type="olabel")
+    hcl = kaldifst.compose(hfst, clfst)
+    kaldifst.determinize_star(hcl, use_log=True)
+    kaldifst.minimize_encoded(hcl)
+    hcl = khg.add_self_loops(self_loop_scale=self_loop_scale, disambig_syms=disambig_tids, reorder=True,
+                             trans_model=tm, ifst=hcl)
+    kaldifst.arcsort(hcl, sort_type="olabel")
+
+    gr = kaldifst.compile(unigram_loop_text(words))
+    kaldifst.arcsort(gr, sort_type="ilabel")
+    return GraphParts(table, words, hcl, gr, list(disambig_tids), tm)
+
+
+def write_const(fst, path: Path) -> None:
+    import kaldifst
+
+    kaldifst.StdConstFst(fst).write(str(path))
