@@ -26,7 +26,7 @@ from asr.errors import (
     ModelInvalid,
     ModelNotFound,
 )
-from asr.install import OFFICIAL_MODEL_URL, install_model, pull_model
+from asr.install import OFFICIAL_MODEL_URL, install_model, make_deterministic, pull_model
 from asr.loader import LoadedModel, ModelCache, load_model, open_model
 from asr.mic import MicConfig, check_microphone, microphone_chunks
 from asr.registry import DEFAULT_MODEL, ModelInfo, inspect_model, list_models, resolve_model, search_dirs
@@ -41,7 +41,7 @@ __all__ = [
     "ModelError", "ModelInfo", "ModelInstallError", "ModelInvalid", "ModelNotFound", "OFFICIAL_MODEL_URL",
     "RecognitionResult", "SCHEMA", "Segment", "SpeechSegment", "StreamRecognizer", "StreamingVad",
     "Transcript", "UNK", "check_microphone", "VadConfig", "VadEvent", "Word", "inspect_model", "install_model", "list_models",
-    "load_model", "microphone_chunks", "normalize_grammar", "open_model", "pull_model", "read_audio",
+    "load_model", "make_deterministic", "microphone_chunks", "normalize_grammar", "open_model", "pull_model", "read_audio",
     "resample", "resolve_model", "search_dirs", "to_pcm16", "transcribe", "transcribe_many", "ulaw_decode",
     "ulaw_encode", "vad_segments",
 ]

@@ -107,3 +107,32 @@ def pull_model(name: str, models_dir: str | os.PathLike, url: str | None = None,
                 "download the .zip elsewhere and run 'hotline models install PATH.zip'"
             ) from exc
         return install_model(archive, root_dir, name=name, force=force)
+
+
+def make_deterministic(src: str | os.PathLike, dest: str | os.PathLike) -> ModelInfo:
+    """A view of model ``src`` at ``dest`` that decodes identically on every run.
+
+    Kaldi dithers features with process-global random numbers (``--dither=1.0`` by
+    default), so the same audio can decode to slightly different words run to run and
+    thread to thread. The view symlinks every file of ``src`` except ``conf/mfcc.conf``
+    (or ``fbank.conf``), which is copied with ``--dither=0``. Used by replay tests.
+    """
+    source = Path(src).expanduser().resolve()
+    info = inspect_model(source)
+    if info.missing:
+        raise ModelInvalid(source, info.missing)
+    target = Path(dest).expanduser()
+    if target.exists():
+        raise ModelInstallError(f"{target} already exists")
+    for f in source.rglob("*"):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(source)
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if rel.as_posix() in ("conf/mfcc.conf", "conf/fbank.conf"):
+            lines = [ln for ln in f.read_text().splitlines() if not ln.strip().startswith("--dither")]
+            out.write_text("\n".join(lines + ["--dither=0.0"]) + "\n")
+        else:
+            out.symlink_to(f)
+    return inspect_model(target)

