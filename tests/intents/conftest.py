@@ -34,3 +34,17 @@ def options_of(shipped_flow):
 @pytest.fixture(scope="session")
 def menu_nodes(shipped_flow) -> list[str]:
     return [node_id for node_id, node in shipped_flow["nodes"].items() if node.get("options")]
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The classifier trained once from the shipped data."""
+    from ivr.intents import IntentClassifier
+
+    return IntentClassifier.from_shipped_data()
+
+
+@pytest.fixture(scope="session")
+def model_file(classifier, tmp_path_factory) -> Path:
+    """The session's classifier saved as an artefact, so CLI tests load instead of train."""
+    return classifier.save(tmp_path_factory.mktemp("intents") / "intents.joblib")
