@@ -19,6 +19,7 @@ ZH_NEGATORS = "不没别"
 EN_NEGATORS = frozenset({"not", "no", "never", "don't", "dont", "isn't", "wasn't", "didn't", "won't", "without"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_EN_CLAUSE = re.compile(r"[,.!?;:]")
 
 
 @dataclass(frozen=True)
@@ -76,22 +77,28 @@ def _scan_zh(text: str) -> list[tuple[LexicalHit, float]]:
 
 
 def _scan_en(text: str) -> list[tuple[LexicalHit, float]]:
-    """Cues in English text, each with its relative position (0..1) in the text."""
-    tokens = _EN_TOKEN.findall(text.lower())
-    taken = [False] * len(tokens)
-    hits = []
-    for lang, category, phrase in lexicon():
-        if lang != "en":
-            continue
-        words = phrase.split()
-        n = len(words)
-        for i in range(len(tokens) - n + 1):
-            if tokens[i : i + n] != words or any(taken[i : i + n]):
+    """Cues in English text, each with its relative position (0..1) in the text.
+
+    Negation looks back three tokens but never across a clause boundary (, . ! ? ; :).
+    """
+    clauses = [_EN_TOKEN.findall(c) for c in _EN_CLAUSE.split(text.lower())]
+    total = max(sum(len(c) for c in clauses), 1)
+    hits, offset = [], 0
+    for tokens in clauses:
+        taken = [False] * len(tokens)
+        for lang, category, phrase in lexicon():
+            if lang != "en":
                 continue
-            if category != "safety" and any(t in EN_NEGATORS for t in tokens[max(i - 3, 0) : i]):
-                continue
-            taken[i : i + n] = [True] * n
-            hits.append((LexicalHit(phrase, category, "en"), i / max(len(tokens), 1)))
+            words = phrase.split()
+            n = len(words)
+            for i in range(len(tokens) - n + 1):
+                if tokens[i : i + n] != words or any(taken[i : i + n]):
+                    continue
+                if category != "safety" and any(t in EN_NEGATORS for t in tokens[max(i - 3, 0) : i]):
+                    continue
+                taken[i : i + n] = [True] * n
+                hits.append((LexicalHit(phrase, category, "en"), (offset + i) / total))
+        offset += len(tokens)
     return sorted(hits, key=lambda h: h[1])
 
 
