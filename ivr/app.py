@@ -16,6 +16,7 @@ from ivr.engine import FlowEngine
 from ivr.flow import Flow, load_flow
 from ivr.orders import OrderBackend, SqliteOrderBackend
 from ivr.twiml import TwimlOptions
+from ivr.understanding import SpeechUnderstanding
 from qa.store import CallStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,17 @@ def load_speech_model(settings: Settings):
         return None
 
 
+def load_classifier():
+    """The intent classifier for free speech; without it speech still matches menu phrases."""
+    from ivr.intents import IntentClassifier, IntentsError
+
+    try:
+        return IntentClassifier.load()
+    except IntentsError as exc:
+        log.warning("intent classifier unavailable (%s): speech matches menu phrases only", exc)
+        return None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -87,7 +99,9 @@ def create_app(
     settings = settings or load_settings(overrides=overrides)
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     flow = load_flow(settings.flow_file)
-    engine = FlowEngine(flow, min_speech_confidence=settings.speech_min_confidence)
+    speech_model = load_speech_model(settings)
+    interpreter = SpeechUnderstanding(load_classifier() if speech_model is not None else None, flow)
+    engine = FlowEngine(flow, interpreter=interpreter, min_speech_confidence=settings.speech_min_confidence)
     store = CallStore(settings.resolved_database_url)
     store.init_schema()
     if orders is None:
@@ -95,7 +109,6 @@ def create_app(
         demo.seed_demo()
         orders = demo
     service = CallService(engine, store, orders, lookup_timeout=settings.order_backend_timeout, route_hook=route_hook)
-    speech_model = load_speech_model(settings)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config.from_mapping(SECRET_KEY="unused-for-webhooks")

@@ -142,8 +142,8 @@ class FlowEngine:
         if state.finished:
             return ()
         node = self.flow.node(state.node)
-        if node.type == "self_service":
-            return ()
+        if node.type in ("self_service", "speech"):
+            return ()  # digits, or free speech for the classifier: no grammar
         return tuple(p for o in self.flow.options_at(node) for p in o.phrases.get(state.locale, ()))
 
     def resume(self, state: CallState) -> Step:
@@ -240,8 +240,11 @@ class FlowEngine:
                 )
             )
         elif node.type == "speech":
+            options = self.flow.options_at(node)
             b.actions.append(
-                Gather(prompts=tuple(b.preface + self._say(node.prompt, locale)), mode="speech", locale=locale, node=node.id)
+                Gather(prompts=tuple(b.preface + self._say(node.prompt, locale)), mode="speech", locale=locale,
+                       node=node.id, num_digits=1, timeout=8,
+                       phrases=tuple(p for o in options for p in o.phrases.get(locale, ())))
             )
         elif node.type == "route":
             self._route(b, node.route, (f"flow node {node.id} routes to {node.route.skill}",))
@@ -288,12 +291,19 @@ class FlowEngine:
         b.event("no_input", count=state.no_input)
         self._reprompt_or_escalate(b, node, "no_input", state.no_input, self.flow.max_no_input)
 
-    def _no_match(self, b: _Builder, node: Node, heard: str, extra: list[Say] | None = None) -> None:
+    def _no_match(self, b: _Builder, node: Node, heard: str, extra: list[Say] | None = None,
+                  spoken: bool = False) -> None:
         state = b.state
         state.no_match += 1
         b.event("no_match", count=state.no_match, heard=heard)
         b.preface.extend(extra or [])
-        self._reprompt_or_escalate(b, node, "no_match", state.no_match, self.flow.max_no_match)
+        if spoken and node.no_match_goto and node.no_match_goto != node.id:
+            # words we could not place at a menu: ask the caller to say what they need in their own words
+            b.event("open_question", target=node.no_match_goto)
+            self._enter(b, node.no_match_goto, push=True)
+            return
+        limit = node.max_no_match or self.flow.max_no_match
+        self._reprompt_or_escalate(b, node, "no_match", state.no_match, limit)
 
     def _reprompt_or_escalate(self, b: _Builder, node: Node, kind: str, count: int, limit: int) -> None:
         b.preface.extend(self._say(self.flow.prompt(kind, count), b.state.locale))
@@ -335,6 +345,7 @@ class FlowEngine:
             self._no_input(b, node)
             return
         if speech.confidence < self.min_speech_confidence:
+            # we probably misheard: ask again here rather than open a free question
             self._no_match(b, node, heard=text)
             return
         if node.type == "self_service":
@@ -351,9 +362,10 @@ class FlowEngine:
             from ivr.intents.vocabulary import DEFAULT_SKILL_FOR_INTENT
 
             spec = RouteSpec(skill=DEFAULT_SKILL_FOR_INTENT[found.intent], intent=found.intent)
-            self._route(b, spec, (f"speech {text!r} classified as {found.intent} ({found.score:.2f})", *found.reasons))
+            self._route(b, spec, (f"speech {text!r} at {node.id} understood as {found.intent} "
+                                  f"({found.method}, {found.score:.2f})",))
         else:
-            self._no_match(b, node, heard=text)
+            self._no_match(b, node, heard=text, spoken=True)
 
     def _apply(self, b: _Builder, node: Node, option: Option, via: str) -> None:
         state = b.state

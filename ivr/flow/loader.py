@@ -270,8 +270,11 @@ def _check_semantics(data: dict, report) -> None:
         check_text(path + ("prompt",), node.get("prompt"), required=kind in ("message", "menu", "self_service", "speech"))
         if "next" in node:
             check_target(path + ("next",), node["next"])
-        if "on_found" in node:
-            check_target(path + ("on_found",), node["on_found"])
+        for field in ("on_found", "no_match_goto"):
+            if field in node:
+                check_target(path + (field,), node[field])
+        if node.get("no_match_goto") in nodes and nodes[node["no_match_goto"]]["type"] != "speech":
+            report(path + ("no_match_goto",), "no_match_goto must name a speech node")
         for field in ("route", "fallback"):
             if field in node:
                 check_route(path + (field,), node[field])
@@ -305,7 +308,7 @@ def _edges(data: dict, node_id: str) -> tuple[set[str], bool]:
     node = data["nodes"][node_id]
     targets: set[str] = set()
     terminal = node["type"] in ("route", "hangup", "self_service", "speech")
-    for field in ("next", "on_found"):
+    for field in ("next", "on_found", "no_match_goto"):
         if field in node:
             targets.add(node[field])
     options = list(node.get("options", []))
@@ -399,6 +402,8 @@ def _build(data: dict, lines: _Lines) -> Flow:
             max_digits=digits.get("max", 20),
             on_found=spec.get("on_found"),
             fallback=_route(spec.get("fallback")),
+            no_match_goto=spec.get("no_match_goto"),
+            max_no_match=spec.get("max_no_match"),
             line=lines.line(("nodes", node_id)),
         )
     reprompts = data.get("reprompts", {})

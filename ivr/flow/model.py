@@ -58,6 +58,10 @@ class Node:
     on_found: str | None = None
     #: where a person is reached from this node after failed attempts (default: the flow's agent route)
     fallback: RouteSpec | None = None
+    #: menus: where a caller goes after speech that matched nothing (the free-speech node)
+    no_match_goto: str | None = None
+    #: overrides the flow's max_no_match at this node
+    max_no_match: int | None = None
     #: YAML line of the node, for messages
     line: int | None = None
 
@@ -95,10 +99,31 @@ class Flow:
         return self.nodes[node_id]
 
     def options_at(self, node: Node) -> tuple[Option, ...]:
-        """The node's own options followed by the global ones (menus only)."""
-        if node.type != "menu":
+        """The node's own options followed by the global ones (menus and free-speech nodes)."""
+        if node.type not in ("menu", "speech"):
             return ()
         return node.options + self.global_options
+
+    def intents_under(self, node_id: str) -> frozenset[str]:
+        """Every intent a caller can end up with from ``node_id`` (menus below it included)."""
+        seen: set[str] = set()
+        intents: set[str] = set()
+        stack = [node_id]
+        while stack:
+            node = self.nodes.get(stack.pop())
+            if node is None or node.id in seen:
+                continue
+            seen.add(node.id)
+            for spec in (node.route, node.fallback):
+                if spec:
+                    intents.add(spec.intent)
+            for option in node.options:
+                if option.intent:
+                    intents.add(option.intent)
+                if option.target:
+                    stack.append(option.target)
+            stack.extend(t for t in (node.next, node.on_found) if t)
+        return frozenset(intents)
 
     def prompt(self, name: str, attempt: int = 1) -> LocalText:
         """Shared prompt ``name``; escalating lists give their ``attempt``-th entry (1-based)."""

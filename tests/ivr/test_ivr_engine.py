@@ -95,6 +95,7 @@ TOP_LEVEL = [
     (["6", "2"], "presales", "coupon_promotion"),
     (["7"], "complaints", "complaint"),
     (["0"], "general", "agent_request"),
+    (["1", "0"], "general", "agent_request"),
 ]
 
 
@@ -118,13 +119,13 @@ def test_no_input_escalates_three_times_then_a_person(engine):
 
 
 def test_no_match_escalates_separately_from_no_input(engine):
-    steps = drive(engine, None, "8", None, "8")
-    # two no-inputs and two no-matches: still in the menu
-    assert not steps[4].state.finished
-    assert (steps[4].state.no_input, steps[4].state.no_match) == (2, 2)
-    last = drive(engine, "8", "8", "8")[-1]
+    # every key is an option in the main menu, so a wrong key is tried in the orders menu
+    steps = drive(engine, "1", None, "6", None, "6")
+    assert not steps[-1].state.finished
+    assert (steps[-1].state.no_input, steps[-1].state.no_match) == (2, 2)
+    last = drive(engine, "1", "6", "6", "6")[-1]
     route = only(last, Route)
-    assert "no match 3 times" in route.reasons[0]
+    assert "no match 3 times at node orders" in route.reasons[0]
 
 
 def test_counters_reset_in_a_new_node(engine):
@@ -217,3 +218,28 @@ def test_finished_call_ignores_further_input(engine):
 def test_state_round_trips_through_dict(engine):
     state = drive(engine, "1", "#", None)[-1].state
     assert CallState.from_dict(state.to_dict()) == state
+
+
+def test_unmatched_speech_at_a_menu_asks_an_open_question(engine):
+    state = engine.start("CA1").state
+    step = engine.handle(state, Speech("今天天气怎么样", 0.9))
+    gather = only(step, Gather)
+    assert gather.node == "intent_capture" and gather.mode == "speech"
+    assert "open_question" in [e.kind for e in step.events]
+    assert engine.phrases_at(step.state) == (), "free speech: no grammar at the open question"
+
+
+def test_open_question_then_a_person(engine):
+    state = engine.handle(engine.start("CA1").state, Digits("8")).state
+    assert state.node == "intent_capture"
+    first = engine.handle(state, Speech("嗯嗯", 0.9))
+    assert only(first, Gather).node == "intent_capture"
+    second = engine.handle(first.state, Speech("啊这个", 0.9))
+    route = only(second, Route)
+    assert route.skill == "general" and "no match 2 times at node intent_capture" in route.reasons[0]
+
+
+def test_keys_still_work_at_the_open_question(engine):
+    state = engine.handle(engine.start("CA1").state, Digits("8")).state
+    assert only(engine.handle(state, Digits("0")), Route).skill == "general"
+    assert only(engine.handle(state, Digits("#")), Gather).node == "main"

@@ -207,7 +207,7 @@ def test_database_down_still_serves_the_caller(tmp_path, caplog):
 def test_healthz(app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "flow": "jd-950618", "nodes": 9, "speech": None}
+    assert response.json == {"status": "ok", "flow": "jd-950618", "nodes": 10, "speech": None}
 
 
 def test_queue_full_ends_politely(twilio):
