@@ -126,13 +126,16 @@ def eval_(file: str, model: str | None) -> None:
     help="Where to write the model (default: <models_dir>/intents.joblib).",
 )
 def train(out: str | None) -> None:
-    """Rebuild the model from the shipped training data (deterministic), then check it on the held-out split."""
+    """Rebuild the shipped model from all shipped data (deterministic) and write it.
+
+    Also trains on the training split alone and prints its held-out accuracy per language.
+    """
     path = Path(out) if out else _default_model_path()
     started = time.perf_counter()
     with user_errors(IntentsError):
-        classifier = IntentClassifier.from_shipped_data()
-        classifier.save(path)
-        report = evaluate(classifier, load_shipped("heldout"))
-    click.echo(f"trained in {time.perf_counter() - started:.1f} s -> {path}")
+        IntentClassifier.from_shipped_data().save(path)
+        elapsed = time.perf_counter() - started
+        report = evaluate(IntentClassifier.from_shipped_data(kinds=("train",)), load_shipped("heldout"))
+    click.echo(f"trained in {elapsed:.1f} s -> {path}")
     for lang, (accuracy, n) in report.by_lang.items():
-        click.echo(f"held-out {lang}: {accuracy:.3f} ({n} utterances)")
+        click.echo(f"held-out {lang}: {accuracy:.3f} ({n} utterances, model trained without them)")

@@ -38,10 +38,18 @@ def menu_nodes(shipped_flow) -> list[str]:
 
 @pytest.fixture(scope="session")
 def classifier():
-    """The classifier trained once from the shipped data."""
+    """The shipped classifier (all shipped data), trained once."""
     from ivr.intents import IntentClassifier
 
     return IntentClassifier.from_shipped_data()
+
+
+@pytest.fixture(scope="session")
+def train_only_classifier():
+    """Trained without the held-out split, to measure on it."""
+    from ivr.intents import IntentClassifier
+
+    return IntentClassifier.from_shipped_data(kinds=("train",))
 
 
 @pytest.fixture(scope="session")
