@@ -1,8 +1,9 @@
 """Labelled utterances: the ``intent<TAB>lang<TAB>text`` files the classifier learns from.
 
 The shipped files live in ``ivr/intents/data/``: ``train_<lang>.tsv`` for training and
-``heldout_<lang>.tsv`` (every fifth utterance of each intent, never trained on) for
-measuring. Lines starting with ``#`` and blank lines are ignored.
+``heldout_<lang>.tsv`` (every fifth utterance of each intent) for measuring a model
+trained without it, and ``probe_<lang>.tsv`` (written after the rest, in another voice,
+never trained on) as a second check. Lines starting with ``#`` and blank lines are ignored.
 """
 
 from __future__ import annotations
@@ -83,12 +84,12 @@ def read_tsv(path: str | Path) -> list[Example]:
 
 
 def shipped_files(kind: str, data_dir: Path = DATA_DIR) -> list[Path]:
-    """The shipped ``train`` or ``heldout`` files, one per language."""
+    """The shipped ``train``, ``heldout`` or ``probe`` files, one per language."""
     return [data_dir / f"{kind}_{lang}.tsv" for lang in LANGS]
 
 
 def load_shipped(kind: str, data_dir: Path = DATA_DIR) -> list[Example]:
-    """All shipped examples of one kind (``train`` or ``heldout``), every language."""
+    """All shipped examples of one kind (``train``, ``heldout``, ``probe``), every language."""
     return [ex for path in shipped_files(kind, data_dir) for ex in read_tsv(path)]
 
 

@@ -10,6 +10,8 @@ Two passes, strongest evidence first:
   function words ignored ("cancelling the orders"), or, for phrases with a content
   word of four letters or more, a small edit distance ("refunt").
 
+An utterance that only names a key ("按二", "press two") selects that key.
+
 Weak evidence never matches: a short phrase must match in full (sound-alike at
 most), and when two options match equally well the result is ``None`` so the engine
 asks the statistical classifier instead.
@@ -23,6 +25,7 @@ from typing import Literal, Mapping, Sequence
 from rapidfuzz.distance import Levenshtein
 
 from ivr.intents.errors import DataError
+from ivr.intents.keys import spoken_key
 from ivr.intents.text import EN_STOPWORDS, en_stems, en_tokens, normalize, zh_syllables
 from ivr.intents.vocabulary import lang_of_locale
 
@@ -104,6 +107,7 @@ class PhraseMatcher:
                     raise DataError(f"option {key!r}: phrase {text!r} has no words")
                 phrases.append(phrase)
         self._phrases = tuple(phrases)
+        self._keys = frozenset(str(key) for key in options)
 
     def _compile(self, key: str, text: str) -> _Phrase:
         surface = normalize(text, self.lang)
@@ -120,6 +124,9 @@ class PhraseMatcher:
         surface = normalize(text, self.lang)
         if not surface:
             return None
+        key = spoken_key(text, self.lang)
+        if key is not None and key in self._keys:
+            return PhraseMatch(key, text.strip(), 1.0, "exact")
         exact = [
             PhraseMatch(p.key, p.text, 1.0, "exact")
             for p in self._phrases

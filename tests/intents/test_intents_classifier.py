@@ -38,6 +38,14 @@ def test_heldout_accuracy_per_language(train_only_classifier):
         assert accuracy >= floor, (lang, accuracy, report.confusions[:10])
 
 
+def test_probe_set_written_apart_from_the_data(classifier):
+    """The probe files were written after the data, in another voice, and never tuned to."""
+    report = evaluate(classifier, load_shipped("probe"))
+    for lang in ("zh", "en"):
+        accuracy, n = report.by_lang[lang]
+        assert n == 95 and accuracy >= 0.93, (lang, accuracy, report.confusions)
+
+
 @pytest.mark.parametrize(
     "text",
     [

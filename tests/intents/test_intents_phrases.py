@@ -8,62 +8,63 @@ from ivr.intents import DataError, LanguageError, PhraseMatcher
 LOCALES = ("zh-CN", "en-US")
 
 
-def _matchers(options_of, nodes):
-    return {(n, loc): PhraseMatcher(options_of(n, loc), loc) for n in nodes for loc in LOCALES}
+def _phrases(options_of, nodes, locales=LOCALES):
+    """(node, locale, matcher, key, phrase) for every phrase of every menu node."""
+    for node in nodes:
+        for locale in locales:
+            options = options_of(node, locale)
+            matcher = PhraseMatcher(options, locale)
+            for key, phrases in options.items():
+                for phrase in phrases:
+                    yield node, locale, matcher, key, phrase
+
+
+def _match(options_of, node, locale, said):
+    return PhraseMatcher(options_of(node, locale), locale).match(said)
 
 
 def test_every_phrase_of_every_option_matches_exactly(options_of, menu_nodes):
     checked = 0
-    for (node, locale), matcher in _matchers(options_of, menu_nodes).items():
-        for key, phrases in options_of(node, locale).items():
-            for phrase in phrases:
-                # as a caller would say it: inside a sentence, in recogniser spacing
-                if locale == "zh-CN":
-                    said = "我 想 " + " ".join(phrase) + " 谢谢"
-                else:
-                    said = f"um i would like {phrase.lower()} please"
-                match = matcher.match(said)
-                assert match is not None, (node, locale, phrase)
-                assert (match.key, match.method, match.score) == (key, "exact", 1.0), (node, phrase, match)
-                checked += 1
+    for node, locale, matcher, key, phrase in _phrases(options_of, menu_nodes):
+        # as a caller would say it: inside a sentence, in recogniser spacing
+        if locale == "zh-CN":
+            said = "我 想 " + " ".join(phrase) + " 谢谢"
+        else:
+            said = f"um i would like {phrase.lower()} please"
+        match = matcher.match(said)
+        assert match is not None, (node, locale, phrase)
+        assert (match.key, match.method, match.score) == (key, "exact", 1.0), (node, phrase, match)
+        checked += 1
     assert checked > 150
 
 
 def test_every_long_mandarin_phrase_survives_a_dropped_syllable(options_of, menu_nodes):
     checked = 0
-    for (node, locale), matcher in _matchers(options_of, menu_nodes).items():
-        if locale != "zh-CN":
+    for node, _, matcher, key, phrase in _phrases(options_of, menu_nodes, ("zh-CN",)):
+        if len(phrase) < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in phrase):
             continue
-        for key, phrases in options_of(node, locale).items():
-            for phrase in phrases:
-                if len(phrase) < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in phrase):
-                    continue
-                garbled = phrase[:1] + phrase[2:]  # the recogniser lost one character
-                match = matcher.match(garbled)
-                if match is not None and match.method == "exact":
-                    continue  # the shortened phrase is itself a phrase of this node
-                assert match is not None and match.key == key, (node, phrase, garbled, match)
-                assert match.method == "tolerant" and 0 < match.score < 1
-                checked += 1
+        garbled = phrase[:1] + phrase[2:]  # the recogniser lost one character
+        match = matcher.match(garbled)
+        if match is not None and match.method == "exact":
+            continue  # the shortened phrase is itself a phrase of this node
+        assert match is not None and match.key == key, (node, phrase, garbled, match)
+        assert match.method == "tolerant" and 0 < match.score < 1
+        checked += 1
     assert checked >= 5
 
 
 def test_every_long_english_word_survives_a_typo(options_of, menu_nodes):
     checked = 0
-    for (node, locale), matcher in _matchers(options_of, menu_nodes).items():
-        if locale != "en-US":
+    for node, _, matcher, key, phrase in _phrases(options_of, menu_nodes, ("en-US",)):
+        words = phrase.lower().split()
+        longest = max(words, key=len)
+        if len(longest) < 6:
             continue
-        for key, phrases in options_of(node, locale).items():
-            for phrase in phrases:
-                words = phrase.lower().split()
-                longest = max(words, key=len)
-                if len(longest) < 6:
-                    continue
-                typo = longest[:2] + longest[3:]  # one letter lost
-                said = " ".join(typo if w == longest else w for w in words)
-                match = matcher.match(said)
-                assert match is not None and match.key == key, (node, phrase, said, match)
-                checked += 1
+        typo = longest[:2] + longest[3:]  # one letter lost
+        said = " ".join(typo if w == longest else w for w in words)
+        match = matcher.match(said)
+        assert match is not None and match.key == key, (node, phrase, said, match)
+        checked += 1
     assert checked >= 20
 
 
@@ -92,7 +93,7 @@ def test_every_long_english_word_survives_a_typo(options_of, menu_nodes):
     ],
 )
 def test_tolerant_matches(options_of, node, locale, said, key):
-    match = PhraseMatcher(options_of(node, locale), locale).match(said)
+    match = _match(options_of, node, locale, said)
     assert match is not None and match.key == key, match
 
 
@@ -113,7 +114,7 @@ def test_tolerant_matches(options_of, node, locale, said, key):
     ],
 )
 def test_weak_evidence_does_not_match(options_of, node, locale, said):
-    assert PhraseMatcher(options_of(node, locale), locale).match(said) is None
+    assert _match(options_of, node, locale, said) is None
 
 
 def test_longer_phrase_wins_over_a_phrase_inside_it(options_of):
@@ -129,3 +130,37 @@ def test_bad_options_are_one_clear_error():
         PhraseMatcher({"1": ["！！"]}, "zh")
     with pytest.raises(LanguageError, match="unsupported language"):
         PhraseMatcher({"1": ["x"]}, "fr")
+
+
+@pytest.mark.parametrize(
+    "node, locale, said, key",
+    [
+        ("main", "zh-CN", "按二", "2"),
+        ("main", "zh-CN", "幺", "1"),  # the telephone reading of 1
+        ("main", "zh-CN", "按 衣", "1"),  # same sound as 一
+        ("main", "zh-CN", "我选3", "3"),
+        ("main", "zh-CN", "井号键", "#"),
+        ("main", "en-US", "press two", "2"),
+        ("main", "en-US", "option 4", "4"),
+        ("main", "en-US", "zero", "0"),
+        ("payments", "en-US", "nine please", "9"),
+    ],
+)
+def test_a_key_said_aloud_selects_it(options_of, node, locale, said, key):
+    match = _match(options_of, node, locale, said)
+    assert match is not None and (match.key, match.method) == (key, "exact")
+
+
+@pytest.mark.parametrize(
+    "node, locale, said",
+    [
+        ("main", "zh-CN", "订单号一二三"),  # numbers inside a sentence are not key presses
+        ("main", "zh-CN", "是"),  # shi, "yes": must not fold into si (4)
+        ("payments", "zh-CN", "按三"),  # no key 3 at this node
+        ("main", "en-US", "oh"),  # a filler, not zero
+        ("main", "en-US", "one two three"),
+    ],
+)
+def test_numbers_that_are_not_key_presses(options_of, node, locale, said):
+    match = _match(options_of, node, locale, said)
+    assert match is None or match.phrase != said.strip(), match
