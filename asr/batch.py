@@ -45,14 +45,16 @@ def transcribe(path: str | os.PathLike, model: LoadedModel | str | os.PathLike |
     started = time.perf_counter()
     speech = 0.0
     results: list[ChannelTranscript] = []
+    rate = loaded.sample_rate
+    # one recognizer for the whole file, reset between regions and channels: a new
+    # free-text Vosk recognizer re-expands its decoding graph, which costs seconds
+    rec = StreamRecognizer(loaded, rate, partials=False)
     for c in wanted:
-        pcm = audio.pcm16(c, loaded.sample_rate)
-        rate = loaded.sample_rate
+        pcm = audio.pcm16(c, rate)
         if use_vad:
             regions = [(s.start, s.end) for s in vad_segments(pcm, rate, vad)]
         else:
             regions = [(0.0, pcm.size / rate)]
-        rec = StreamRecognizer(loaded, rate, partials=False)
         segments: list[Segment] = []
         for start, end in regions:
             rec.reset(at=start)

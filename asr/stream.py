@@ -14,6 +14,7 @@ import os
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -85,11 +86,29 @@ class LatencyStats:
                 "p95": p95, "max": ordered[-1]}
 
 
+@dataclass
+class _Decoder:
+    """One Vosk recognizer and its clock (Vosk counts fed samples, also across Reset())."""
+
+    rec: Any
+    #: phrases applied (None = free text)
+    grammar: list[str] | None
+    #: samples fed since creation, at the model's rate
+    fed: int = 0
+    #: stream seconds minus Vosk seconds
+    offset: float = 0.0
+
+
 class StreamRecognizer:
     """Streams PCM16 audio into Vosk and returns partial and final results.
 
     ``model`` is a :class:`LoadedModel` or a model name/path (loaded once per process).
     ``sample_rate`` is the rate of the audio you will pass to :meth:`accept`.
+
+    A free-text Vosk recognizer on a large dynamic-graph model costs seconds of CPU on
+    its first audio (measured 1.8-4.6 s with the Korean model); grammar recognizers are
+    cheap. So the free-text recognizer is created once per stream and reused with
+    ``Reset()``, and :meth:`warm_up` lets a caller pay that cost while a prompt plays.
     """
 
     def __init__(self, model: LoadedModel | str | os.PathLike | None = None, sample_rate: int = 16000,
@@ -112,12 +131,11 @@ class StreamRecognizer:
         self._pending = np.empty(0, dtype=np.int16)
         self._odd_byte = b""
         self._received = 0  # samples at model rate, whole stream
-        self._fed = 0  # samples at model rate given to the current Vosk recognizer
-        self._offset = 0.0  # stream seconds at which the current Vosk recognizer started
         self._last_partial = ""
+        self._free: _Decoder | None = None
+        #: the phrases asked for (None = free text); see ``grammar_active`` for whether they apply
         self.grammar: list[str] | None = None
-        self.grammar_active = False
-        self._rec = self._make_recognizer(normalize_grammar(grammar))
+        self._dec = self._select(normalize_grammar(grammar))
 
     # -- public -----------------------------------------------------------------------
 
@@ -125,6 +143,11 @@ class StreamRecognizer:
     def position(self) -> float:
         """Seconds of audio received so far (at the model's rate)."""
         return self._received / self.model_rate
+
+    @property
+    def grammar_active(self) -> bool:
+        """True when a phrase list is really restricting recognition."""
+        return self._dec.grammar is not None
 
     def accept(self, chunk: bytes | bytearray | memoryview | np.ndarray) -> list[RecognitionResult]:
         """Feed PCM16 bytes (little-endian) or an int16/float array; returns new results."""
@@ -146,7 +169,7 @@ class StreamRecognizer:
             pcm = self._resampler.resample_chunk(pcm, last=True)
         results = [r for r in self._push(pcm, last=True) if r.is_final]
         started = time.perf_counter()
-        last = self._final(self._rec.FinalResult(), started)
+        last = self._final(self._dec.rec.FinalResult(), started)
         if last is not None:
             results.append(last)
         if not results:
@@ -169,26 +192,49 @@ class StreamRecognizer:
         self._pending = np.empty(0, dtype=np.int16)
         self._odd_byte = b""
         self._last_partial = ""
-        self._rec = self._make_recognizer(phrases)
+        self._dec = self._select(phrases)
+
+    def warm_up(self) -> float:
+        """Pay the recognizer's first-audio cost now (e.g. during a greeting); returns seconds taken."""
+        started = time.perf_counter()
+        noise = np.random.default_rng(0).standard_normal(int(0.3 * self.model_rate)) * 30.0
+        self._dec.rec.AcceptWaveform(noise.astype(np.int16).tobytes())
+        self._dec.rec.FinalResult()  # forces decoding: Vosk decodes lazily in larger steps
+        self._dec.fed += noise.size
+        self.reset()
+        return time.perf_counter() - started
 
     # -- internals --------------------------------------------------------------------
 
-    def _make_recognizer(self, phrases: list[str] | None):
-        import vosk
-
-        self._offset = self._received / self.model_rate
-        self._fed = 0
+    def _select(self, phrases: list[str] | None) -> _Decoder:
+        """The decoder for ``phrases``, reset and synchronised with the stream clock."""
         self.grammar = phrases
-        self.grammar_active = False
+        applied = phrases
         if phrases is not None and not self.model.supports_grammar:
             self.model.warn_static_grammar_once()
-            phrases = None
+            applied = None
+        current = getattr(self, "_dec", None)
+        if applied is None:
+            if self._free is None:
+                self._free = _Decoder(self._new_recognizer(None), None)
+            dec = self._free
+        elif current is not None and current.grammar == applied:
+            dec = current
+        else:
+            dec = _Decoder(self._new_recognizer(applied), applied)  # cheap: a small grammar graph
+        if dec.fed:
+            dec.rec.Reset()
+        dec.offset = self._received / self.model_rate - dec.fed / self.model_rate
+        return dec
+
+    def _new_recognizer(self, phrases: list[str] | None):
+        import vosk
+
         if phrases is None:
             rec = vosk.KaldiRecognizer(self.model.vosk_model, self.model_rate)
         else:
             # ensure_ascii=False: Vosk matches the raw UTF-8 words, not \\u escapes
             rec = vosk.KaldiRecognizer(self.model.vosk_model, self.model_rate, json.dumps(phrases, ensure_ascii=False))
-            self.grammar_active = True
         rec.SetWords(True)
         if self.partials:
             rec.SetPartialWords(True)
@@ -201,34 +247,40 @@ class StreamRecognizer:
         results: list[RecognitionResult] = []
         n = self._block
         usable = self._pending.size if last else (self._pending.size // n) * n
+        dec = self._dec
         for i in range(0, usable, n):
             block = self._pending[i:i + n]
             started = time.perf_counter()
-            endpoint = self._rec.AcceptWaveform(block.tobytes())
-            self._fed += block.size
+            endpoint = dec.rec.AcceptWaveform(block.tobytes())
+            dec.fed += block.size
             if endpoint:
-                result = self._final(self._rec.Result(), started)
+                result = self._final(dec.rec.Result(), started)
                 if result is not None:
                     results.append(result)
             elif self.partials:
-                result = self._partial(self._rec.PartialResult())
+                result = self._partial(dec.rec.PartialResult())
                 if result is not None:
                     results.append(result)
         self._pending = self._pending[usable:]
         return results
 
+    def _clock(self) -> tuple[float, float]:
+        """(offset added to Vosk's times, stream position of the audio fed so far), seconds."""
+        dec = self._dec
+        return dec.offset, dec.offset + dec.fed / self.model_rate
+
     def _final(self, raw: str, started: float) -> RecognitionResult | None:
         self._last_partial = ""
-        position = self._offset + self._fed / self.model_rate
-        result = parse_vosk_json(raw, is_final=True, offset=self._offset, position=position)
+        offset, position = self._clock()
+        result = parse_vosk_json(raw, is_final=True, offset=offset, position=position)
         if not result.text:
             return None
         self.latency.add(position - result.end + (time.perf_counter() - started))
         return result
 
     def _partial(self, raw: str) -> RecognitionResult | None:
-        position = self._offset + self._fed / self.model_rate
-        result = parse_vosk_json(raw, is_final=False, offset=self._offset, position=position)
+        offset, position = self._clock()
+        result = parse_vosk_json(raw, is_final=False, offset=offset, position=position)
         if not result.text or result.text == self._last_partial:
             return None
         self._last_partial = result.text
