@@ -3,30 +3,42 @@
 ``PhraseMatcher`` matches the current menu node's phrases; ``IntentClassifier``
 classifies free speech over every intent. The vocabulary of intents and skills
 lives in :mod:`ivr.intents.vocabulary`.
+
+The vocabulary and errors load at once; everything else loads on first use, so
+importing the vocabulary (the flow validator does) does not import scikit-learn.
 """
 
-from ivr.intents.classifier import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
-from ivr.intents.classifier import IntentClassifier as IntentClassifier
-from ivr.intents.classifier import IntentResult as IntentResult
-from ivr.intents.data import Example as Example
-from ivr.intents.data import iter_lines as iter_lines
-from ivr.intents.data import load_shipped as load_shipped
-from ivr.intents.data import read_tsv as read_tsv
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from ivr.intents.errors import DataError as DataError
 from ivr.intents.errors import IntentsError as IntentsError
 from ivr.intents.errors import LanguageError as LanguageError
 from ivr.intents.errors import ModelError as ModelError
-from ivr.intents.evaluation import EvalReport as EvalReport
-from ivr.intents.evaluation import IntentScore as IntentScore
-from ivr.intents.evaluation import evaluate as evaluate
-from ivr.intents.phrases import PhraseMatch as PhraseMatch
-from ivr.intents.phrases import PhraseMatcher as PhraseMatcher
-from ivr.intents.text import detect_lang as detect_lang
 from ivr.intents.vocabulary import DEFAULT_SKILL_FOR_INTENT as DEFAULT_SKILL_FOR_INTENT
 from ivr.intents.vocabulary import INTENTS as INTENTS
 from ivr.intents.vocabulary import LANGS as LANGS
 from ivr.intents.vocabulary import SKILLS as SKILLS
 from ivr.intents.vocabulary import VIP_SKILL as VIP_SKILL
+
+# public name -> submodule that defines it (imported on first access)
+_LAZY = {
+    "DEFAULT_THRESHOLD": "classifier",
+    "IntentClassifier": "classifier",
+    "IntentResult": "classifier",
+    "Example": "data",
+    "iter_lines": "data",
+    "load_shipped": "data",
+    "read_tsv": "data",
+    "EvalReport": "evaluation",
+    "IntentScore": "evaluation",
+    "evaluate": "evaluation",
+    "PhraseMatch": "phrases",
+    "PhraseMatcher": "phrases",
+    "detect_lang": "text",
+}
 
 __all__ = [
     "DEFAULT_SKILL_FOR_INTENT",
@@ -52,3 +64,15 @@ __all__ = [
     "load_shipped",
     "read_tsv",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value  # later lookups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
