@@ -69,6 +69,25 @@ def load_speech_model(settings: Settings):
         return None
 
 
+def make_routing_hook(settings: Settings):
+    """The router (rules from YAML, validated now) with the demo caller profiles."""
+    from ivr.decisions import RoutingHook
+    from ivr.profiles import ProfileError, SqliteCallerProfiles
+    from ivr.router import Router, RoutingRulesError
+
+    try:
+        router = Router.from_yaml(settings.routing_rules or None)
+    except RoutingRulesError as exc:
+        raise ConfigError([f"routing_rules: {exc}"]) from exc
+    try:
+        profiles = SqliteCallerProfiles(settings.resolved_profiles_database_url)
+        profiles.seed_demo()
+    except ProfileError as exc:
+        log.warning("caller profiles unavailable (%s): routing without them", exc)
+        profiles = None
+    return RoutingHook(router, profiles)
+
+
 def load_classifier():
     """The intent classifier for free speech; without it speech still matches menu phrases."""
     from ivr.intents import IntentClassifier, IntentsError
@@ -108,6 +127,8 @@ def create_app(
         demo = SqliteOrderBackend(settings.resolved_orders_database_url, timeout=settings.order_backend_timeout)
         demo.seed_demo()
         orders = demo
+    if route_hook is None:
+        route_hook = make_routing_hook(settings)
     service = CallService(engine, store, orders, lookup_timeout=settings.order_backend_timeout, route_hook=route_hook)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))

@@ -15,7 +15,7 @@ from typing import Callable
 from ivr.engine import CallState, FlowEngine, Step
 from ivr.events import Action, CallEvent, Event, Lookup, LookupResult, Route
 from ivr.orders import OrderBackend, OrderBackendError, lookup_with_timeout
-from qa.store import CallStore, StateConflict
+from qa.store import CallNotFound, CallStore, StateConflict
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ class CallContext:
     caller: str
     state: CallState
     events: tuple[CallEvent, ...]
+    #: latest emotion summary of the caller ({"label", "score", ...}), if scored
+    emotion: dict | None = None
+    #: the last intent understood earlier in this call, if any
+    last_intent: str | None = None
 
 
 #: adjusts a route (priority, skill, reasons, attributes) before it is rendered and recorded
@@ -83,16 +87,29 @@ class CallService:
             step = self.engine.handle(step.state, self._lookup(step.actions[-1]))
             events.extend(step.events)
         actions = list(step.actions)
-        if self.route_hook:
+        if self.route_hook and any(isinstance(a, Route) for a in actions):
+            context = self._context(step.state, caller, events)
             for index, action in enumerate(actions):
                 if isinstance(action, Route):
-                    routed = self.route_hook(action, CallContext(step.state.call_sid, caller, step.state, tuple(events)))
+                    routed = self.route_hook(action, context)
                     actions[index] = routed
                     if routed != action:
                         events.append(CallEvent("route_decision", routed.node, {
                             "skill": routed.skill, "intent": routed.intent, "priority": routed.priority,
                             "reasons": list(routed.reasons), "attributes": dict(routed.attributes)}))
         return replace(step, actions=tuple(actions)), events
+
+    def _context(self, state: CallState, caller: str, events: list[CallEvent]) -> CallContext:
+        """What the routing hook may know: this step's events plus what the call recorded before."""
+        try:
+            earlier = self.store.get_call(state.call_sid).events
+        except CallNotFound:
+            earlier = []
+        history = [(e.kind, e.detail) for e in earlier] + [(e.kind, e.detail) for e in events]
+        emotion = next((d for k, d in reversed(history) if k == "emotion"), None)
+        last_intent = next((d["intent"] for k, d in reversed(history)
+                            if k == "interpreted" and d.get("intent") not in (None, "other")), None)
+        return CallContext(state.call_sid, caller, state, tuple(events), emotion=emotion, last_intent=last_intent)
 
     @staticmethod
     def _route_of(actions) -> dict | None:

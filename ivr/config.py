@@ -69,6 +69,10 @@ class Settings:
     record_calls: bool = True
     #: Twilio REST API base (a local stand-in in tests and the simulator)
     twilio_api_base_url: str = "https://api.twilio.com"
+    #: routing rules (YAML); empty means the shipped ivr/routing.yaml
+    routing_rules: str = ""
+    #: caller profiles database (demo backend); empty means SQLite inside instance_path
+    profiles_database_url: str = ""
     #: development only: accept unsigned webhooks (loudly logged)
     disable_signature_check: bool = False
     #: seconds Twilio waits for a keypress
@@ -81,6 +85,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.instance_path) / 'hotline.sqlite3'}"
+
+    @property
+    def resolved_profiles_database_url(self) -> str:
+        if self.profiles_database_url:
+            return self.profiles_database_url
+        return f"sqlite:///{Path(self.instance_path) / 'profiles.sqlite3'}"
 
     @property
     def resolved_orders_database_url(self) -> str:

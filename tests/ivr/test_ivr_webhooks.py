@@ -69,7 +69,7 @@ def test_full_keypad_call_to_after_sales(twilio, store):
     assert kinds[0] == "call_started" and "route" in kinds and kinds[-1] == "call_ended"
     path = [e.node for e in record.events if e.kind == "node_entered"]
     assert path == ["welcome", "main", "after_sales"]
-    assert record.reasons == ["key 1 at after_sales (申请退货)"]
+    assert record.reasons == ["key 1 at after_sales (申请退货)", "flow: skill after_sales for intent return_request"]
 
 
 def test_enqueue_with_taskrouter_workflow(tmp_path):
@@ -80,11 +80,13 @@ def test_enqueue_with_taskrouter_workflow(tmp_path):
     enqueue = twiml.find("Enqueue")
     assert enqueue.get("workflowSid") == "WW" + "1" * 32
     task = enqueue.find("Task")
-    assert task.get("priority") == "60" and task.get("timeout") == "300"
+    assert task.get("priority") == "65" and task.get("timeout") == "300"
     attributes = json.loads(task.text)
     assert attributes["skill"] == "complaints" and attributes["intent"] == "complaint"
     assert attributes["locale"] == "zh-CN" and attributes["call_sid"] == "CA201"
-    assert attributes["reasons"] == ["key 7 at main (投诉与建议)"]
+    assert attributes["rules"] == ["complaint"] and attributes["vip"] is False
+    assert attributes["reasons"][0] == "key 7 at main (投诉与建议)"
+    assert attributes["reasons"][-1].startswith("complaint: caller is complaining")
 
 
 def test_self_served_order_status_call(twilio, store):
@@ -133,7 +135,8 @@ def test_no_input_three_times_reaches_a_person(twilio, store):
     third = caller.silence()
     assert third.find("Enqueue").text == "general"
     record = store.get_call("CA500")
-    assert record.reasons == ["no input 3 times at node main; routed to a person"]
+    assert record.reasons[0] == "no input 3 times at node main; routed to a person"
+    assert any(r.startswith("agent_request:") for r in record.reasons)
 
 
 def test_retried_voice_webhook_does_not_duplicate_the_call(twilio, store):
@@ -254,3 +257,50 @@ def test_twilio_speech_result_is_speech(twilio, store):
     assert twiml.find("Enqueue").text == "complaints"
     speech = [e for e in store.get_call("CA1400").events if e.kind == "speech"]
     assert speech[0].detail == {"text": "我要投诉", "confidence": 0.92}
+
+
+def routed_task(tmp_path, number, keys, sid="CA2000", emotion=None):
+    app = create_app(make_settings(tmp_path, taskrouter_workflow_sid="WW" + "2" * 32))
+    caller = Caller(TwilioClient(app.test_client()), sid, number=number)
+    caller.dial()
+    if emotion:
+        app.extensions["hotline"].store.add_event(sid, "emotion", emotion)
+    twiml = None
+    for key in keys:
+        twiml = caller.press(key)
+    task = twiml.find("Enqueue/Task")
+    return int(task.get("priority")), json.loads(task.text), app.extensions["hotline"].store.get_call(sid)
+
+
+def test_plus_member_is_served_sooner(tmp_path):
+    priority, attributes, record = routed_task(tmp_path, "+8613800000001", ["3"])
+    assert priority == 60 and attributes["plus_level"] == "plus" and "plus_member" in attributes["rules"]
+    assert record.priority == 60 and any(r.startswith("plus_member:") for r in record.reasons)
+
+
+def test_repeat_caller_with_open_complaint_about_the_same_issue(tmp_path):
+    priority, attributes, _ = routed_task(tmp_path, "+8613800000002", ["1", "3"])
+    assert attributes["skill"] == "logistics" and attributes["intent"] == "delivery_delay"
+    assert {"repeat_same_issue", "open_complaint"} <= set(attributes["rules"])
+    assert priority == 70
+
+
+def test_agitated_caller_goes_up_and_the_reason_is_recorded(tmp_path):
+    priority, attributes, record = routed_task(tmp_path, "+8613800000004", ["2", "1"],
+                                               emotion={"label": "agitated", "score": 0.8})
+    assert priority == 65 and attributes["emotion"] == "agitated"
+    assert any(r.startswith("agitated:") for r in record.reasons)
+
+
+def test_agent_request_carries_the_last_intent(tmp_path):
+    priority, attributes, _ = routed_task(tmp_path, "+8613800000003", ["0"])
+    assert attributes["skill"] == "general" and attributes["last_intent"] == "refund_status"
+    assert priority == 70 and attributes["plus_level"] == "svip" and attributes["vip"] is False
+
+
+def test_routing_records_the_call_in_the_caller_profile(tmp_path):
+    routed_task(tmp_path, "+8613800000004", ["3"], sid="CA2001")
+    profiles = __import__("ivr.profiles", fromlist=["SqliteCallerProfiles"]).SqliteCallerProfiles(
+        f"sqlite:///{tmp_path / 'instance' / 'profiles.sqlite3'}")
+    profile = profiles.get("+8613800000004")
+    assert profile.last_intent == "invoice_request" and profile.calls_last_7_days == 1
