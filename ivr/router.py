@@ -6,7 +6,8 @@ reason per step, so every decision on a call can be explained from what is recor
 
 Order of a decision:
 
-1. the skill the flow names (``skill_hint``), else the intent's default skill;
+1. the skill the flow names (``skill_hint``), else the intent's default skill, and the
+   flow's base priority (``base_priority``), else the rules' ``base_priority``;
 2. each rule in file order whose conditions hold (skill, priority, last intent);
 3. priority clamped to 0..100; ``vip`` overlay at ``vip_priority`` and above;
 4. a queue at or over capacity hands the task to its overflow skill (followed
@@ -105,6 +106,8 @@ class RoutingRequest:
     queue_state: Mapping[str, QueueState] | None = None
     #: the intent the caller was on before this one, in this call
     last_intent: str | None = None
+    #: the flow's own starting priority for this route (0..100); ``None`` = the rules' base_priority
+    base_priority: int | None = None
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,13 @@ class Router:
         else:
             skill = DEFAULT_SKILL_FOR_INTENT[request.intent]
             reasons = [f"default: intent {request.intent} is served by skill {skill}"]
-        priority = self.rules.base_priority
+        if request.base_priority is None:
+            priority = self.rules.base_priority
+        elif MIN_PRIORITY <= request.base_priority <= MAX_PRIORITY:
+            priority = request.base_priority
+            reasons.append(f"flow: base priority {priority}")
+        else:
+            raise RoutingError(f"base priority {request.base_priority} is outside {MIN_PRIORITY}..{MAX_PRIORITY}")
         fired: list[str] = []
         attach_last_intent = False
 

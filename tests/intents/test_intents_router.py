@@ -39,6 +39,7 @@ DISTRESSED = EmotionInput("distressed", 0.8)
 CASES = [
     ("default skill", RoutingRequest("order_status"), "orders", 50, []),
     ("flow hint", RoutingRequest("order_status", skill_hint="logistics"), "logistics", 50, []),
+    ("flow base priority", RoutingRequest("complaint", skill_hint="complaints", base_priority=60), "complaints", 75, ["complaint"]),
     ("calm caller", RoutingRequest("refund_status", emotion=CALM), "after_sales", 50, []),
     ("complaint", RoutingRequest("complaint"), "complaints", 65, ["complaint"]),
     ("complaint overrides hint", RoutingRequest("complaint", skill_hint="general"), "complaints", 65, ["complaint"]),
@@ -136,6 +137,11 @@ def test_reasons_are_stable_and_readable(router):
     assert decision.attributes["emotion"] == "distressed" and decision.attributes["plus_level"] == "svip"
 
 
+def test_flow_base_priority_is_a_reason(router):
+    decision = router.route(RoutingRequest("complaint", skill_hint="complaints", base_priority=60))
+    assert decision.reasons[:2] == ["flow: skill complaints for intent complaint", "flow: base priority 60"]
+
+
 def test_agent_request_carries_the_last_intent(router):
     decision = router.route(RoutingRequest("agent_request", last_intent="refund_status"))
     assert decision.attributes["last_intent"] == "refund_status"
@@ -200,6 +206,7 @@ def test_decision_round_trips_for_the_call_record(router):
     [
         ({"intent": "pizza"}, "unknown intent 'pizza'"),
         ({"intent": "order_status", "skill_hint": "vip"}, "unknown skill 'vip'"),
+        ({"intent": "order_status", "base_priority": 101}, "base priority 101 is outside 0..100"),
     ],
 )
 def test_bad_requests(router, request_kwargs, message):
