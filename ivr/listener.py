@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from asr import UNK, LoadedModel, RecognitionResult, StreamRecognizer, ulaw_decode
 from ivr.events import Speech
 from ivr.mediastream import SAMPLE_RATE
@@ -58,7 +60,11 @@ class CallListener:
 
     def feed(self, ulaw: bytes) -> list[Speech]:
         """mu-law bytes from Twilio -> what the caller finished saying in them (usually nothing)."""
-        return self._speech(self.recognizer.accept(ulaw_decode(ulaw)))
+        return self.feed_pcm(ulaw_decode(ulaw))
+
+    def feed_pcm(self, pcm: np.ndarray) -> list[Speech]:
+        """The same for already decoded 8 kHz int16 samples."""
+        return self._speech(self.recognizer.accept(pcm))
 
     def finish(self) -> list[Speech]:
         result = self.recognizer.finish()

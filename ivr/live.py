@@ -17,7 +17,8 @@ from simple_websocket import ConnectionClosed
 from ivr.callcontrol import CallControl, CallControlError
 from ivr.engine import CallState
 from ivr.listener import CallListener
-from ivr.mediastream import MediaChunk, MediaStreamError, StreamStart, StreamStop, parse
+from asr import ulaw_decode
+from ivr.mediastream import SAMPLE_RATE, MediaChunk, MediaStreamError, StreamStart, StreamStop, parse
 from ivr.security import signature_is_valid
 from ivr.twiml import render
 from qa.store import StoreError
@@ -33,6 +34,8 @@ class LiveSpeech:
 
     model: object  # asr.LoadedModel
     control: CallControl
+    #: score the caller's prosody live (emotion timeline for routing)
+    score_emotion: bool = True
 
 
 def _ws_public_url(public_url: str) -> str:
@@ -58,6 +61,43 @@ def _check_upgrade_signature() -> None:
     return None
 
 
+class EmotionTracker:
+    """Scores the caller's prosody live and records the call's emotion when it changes.
+
+    The router reads the latest ``emotion`` event when it routes the call, so an agitated
+    caller is prioritised even when another web worker serves the routing webhook.
+    """
+
+    #: a new record when the peak score rises this much (or the label changes)
+    MIN_CHANGE = 0.1
+
+    def __init__(self, store, call_sid: str):
+        import emotion
+
+        self.store = store
+        self.call_sid = call_sid
+        self.scorer = emotion.StreamScorer(sample_rate=SAMPLE_RATE)
+        self._last: tuple[str, float] | None = None
+
+    def feed(self, pcm) -> None:
+        if self.scorer.feed(pcm):
+            self._record()
+
+    def heard(self, speech, start: float, end: float) -> None:
+        if self.scorer.add_transcript(speech.text, start, end):
+            self._record()
+
+    def _record(self) -> None:
+        summary = self.scorer.summary
+        score = summary.peak if summary.peak is not None else 0.0
+        if self._last and self._last[0] == summary.label and score < self._last[1] + self.MIN_CHANGE:
+            return
+        self._last = (summary.label, score)
+        self.store.add_event(self.call_sid, "emotion", {
+            "label": summary.label, "score": round(score, 3), "mean": summary.mean, "confidence": summary.confidence,
+            "flagged_s": summary.flagged_s, "reasons": list(summary.reasons)[:5]})
+
+
 class MediaSession:
     """One media stream: parse messages, listen, move the call on when the caller speaks."""
 
@@ -66,6 +106,7 @@ class MediaSession:
         self.live = live
         self.call_sid = ""
         self.listener: CallListener | None = None
+        self.emotion: EmotionTracker | None = None
 
     def _state(self) -> CallState:
         record = self.hotline.store.get_call(self.call_sid, with_events=False)
@@ -78,9 +119,13 @@ class MediaSession:
             self.call_sid = message.call_sid
             phrases = self.hotline.engine.phrases_at(self._state())
             self.listener = CallListener(self.live.model, phrases)
+            self.emotion = EmotionTracker(self.hotline.store, self.call_sid) if self.live.score_emotion else None
             log.info("media stream %s started for call %s", message.stream_sid, self.call_sid)
         elif isinstance(message, MediaChunk) and self.listener is not None and message.track == "inbound":
-            for speech in self.listener.feed(message.payload):
+            pcm = ulaw_decode(message.payload)
+            if self.emotion is not None:
+                self.emotion.feed(pcm)
+            for speech in self.listener.feed_pcm(pcm):
                 self.on_speech(speech)
         elif isinstance(message, StreamStop):
             if self.listener is not None:
@@ -90,6 +135,9 @@ class MediaSession:
         return True
 
     def on_speech(self, speech) -> None:
+        if self.emotion is not None and self.listener.heard:
+            last = self.listener.heard[-1]
+            self.emotion.heard(speech, last.start, last.end)
         service = self.hotline.service
         turn = service.handle(self.call_sid, speech)
         if turn.actions:

@@ -126,6 +126,10 @@ def test_spoken_choice_routes_the_call(live):
     speech = [e.detail for e in record.events if e.kind == "speech"]
     assert speech and "비 가" in speech[0]["text"]
     assert any("speech" in reason for reason in record.reasons)
+    emotions = [e.detail for e in record.events if e.kind == "emotion"]
+    assert emotions, "the caller's prosody is scored live"
+    assert emotions[0]["label"] in ("calm", "tense", "agitated", "distressed")
+    assert 0.0 <= emotions[0]["score"] <= 1.0
 
 
 def test_unsigned_media_upgrade_is_refused(live):
