@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ivr.intents.errors import DataError
-from ivr.intents.vocabulary import INTENTS, LANGS
+from ivr.intents.errors import DataError, LanguageError
+from ivr.intents.vocabulary import INTENTS, LANGS, lang_of_locale
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -31,7 +31,9 @@ class Example:
 
 
 def parse_line(line: str, *, source: str = "<input>", lineno: int = 0) -> Example | None:
-    """One TSV line -> :class:`Example`; ``None`` for blank and comment lines.
+    """One TSV line -> :class:`Example`; ``None`` for blank, comment and header lines.
+
+    The language may be a locale (``zh-CN`` reads as ``zh``).
 
     Raises :class:`DataError` naming the line for a wrong column count, an unknown
     intent or language, or empty text.
@@ -47,10 +49,14 @@ def parse_line(line: str, *, source: str = "<input>", lineno: int = 0) -> Exampl
             line=lineno,
         )
     intent, lang, text = (p.strip() for p in parts)
+    if lineno == 1 and (intent.lower(), lang.lower(), text.lower()) == ("intent", "lang", "text"):
+        return None  # a header row
     if intent not in INTENTS:
         raise DataError(f"unknown intent {intent!r}", source=source, line=lineno)
-    if lang not in LANGS:
-        raise DataError(f"unknown language {lang!r} (known: {', '.join(LANGS)})", source=source, line=lineno)
+    try:
+        lang = lang_of_locale(lang)
+    except LanguageError:
+        raise DataError(f"unknown language {lang!r} (known: {', '.join(LANGS)})", source=source, line=lineno) from None
     if not text:
         raise DataError("empty text", source=source, line=lineno)
     return Example(intent, lang, text)

@@ -37,8 +37,8 @@ def test_classify_with_forced_language(model_file):
 def test_eval_reports_accuracy_precision_recall_and_confusions(model_file, tmp_path):
     tsv = tmp_path / "small.tsv"
     tsv.write_text(
-        "# a comment\n"
-        "repair_request\tzh\t东西坏了想修\n"
+        "intent\tlang\ttext\n"
+        "repair_request\tzh-CN\t东西坏了想修\n"
         "bogus\tzh\tx\n"
         "payment_issue\ten\ti was charged twice\n"
         "order_cancel\ten\ti was charged twice\n"  # mislabelled on purpose: one confusion
