@@ -109,7 +109,7 @@ def test_training_is_deterministic(train_only_classifier):
         assert np.array_equal(a, b)
 
 
-def test_artefact_round_trip_and_staleness(classifier, model_file, tmp_path):
+def test_artefact_round_trip_and_staleness(classifier, model_file, tmp_path, monkeypatch):
     loaded = IntentClassifier.load(model_file)
     assert loaded.data_fingerprint == fingerprint(load_shipped("train") + load_shipped("heldout"))
     assert loaded.classify("我要退货") == classifier.classify("我要退货")
@@ -120,6 +120,7 @@ def test_artefact_round_trip_and_staleness(classifier, model_file, tmp_path):
     IntentClassifier.train(tiny).save(stale_path)
     refreshed = IntentClassifier.load(stale_path)
     assert refreshed.data_fingerprint == loaded.data_fingerprint and refreshed.langs == ("zh", "en")
+    monkeypatch.setattr(IntentClassifier, "from_shipped_data", classmethod(lambda cls, **kw: pytest.fail("retrained")))
     reread = IntentClassifier.load(stale_path)  # now fresh: read back, not retrained
     assert reread.data_fingerprint == loaded.data_fingerprint
     assert reread.classify("我要退货") == refreshed.classify("我要退货")
