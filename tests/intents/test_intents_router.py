@@ -32,8 +32,9 @@ def caller(plus="none", complaints=0, recent=0, last=None) -> CallerProfile:
 
 CALM = EmotionInput("calm", 0.1)
 AGITATED = EmotionInput("agitated", 0.7)
-MILDLY_AGITATED = EmotionInput("agitated", 0.4)
-DISTRESSED = EmotionInput("distressed", 0.8)
+TENSE = EmotionInput("tense", 0.55)
+MILDLY_AGITATED = EmotionInput("agitated", 0.4)  # label held by hysteresis while the score falls
+DISTRESSED = EmotionInput("distressed", 0.2)  # a safety phrase: distressed whatever the score
 
 # (name, request, skill, priority, rules fired in order)
 CASES = [
@@ -44,7 +45,8 @@ CASES = [
     ("complaint", RoutingRequest("complaint"), "complaints", 65, ["complaint"]),
     ("complaint overrides hint", RoutingRequest("complaint", skill_hint="general"), "complaints", 65, ["complaint"]),
     ("agitated", RoutingRequest("payment_issue", emotion=AGITATED), "billing", 65, ["agitated"]),
-    ("agitated below score", RoutingRequest("payment_issue", emotion=MILDLY_AGITATED), "billing", 50, []),
+    ("agitated, falling score", RoutingRequest("payment_issue", emotion=MILDLY_AGITATED), "billing", 65, ["agitated"]),
+    ("tense is not agitated", RoutingRequest("payment_issue", emotion=TENSE), "billing", 50, []),
     ("distressed", RoutingRequest("repair_request", emotion=DISTRESSED), "after_sales", 75, ["distressed"]),
     (
         "upset with open complaint",
@@ -135,6 +137,27 @@ def test_reasons_are_stable_and_readable(router):
     assert router.route(request) == decision
     assert decision.attributes["overlay"] == "vip"
     assert decision.attributes["emotion"] == "distressed" and decision.attributes["plus_level"] == "svip"
+
+
+@pytest.mark.parametrize(
+    "when, request_, fires",
+    [
+        ({"emotion_score_at_least": 0.6}, RoutingRequest("order_status", emotion=EmotionInput("tense", 0.6)), True),
+        ({"emotion_score_at_least": 0.6}, RoutingRequest("order_status", emotion=EmotionInput("tense", 0.59)), False),
+        ({"emotion_score_at_least": 0.6}, RoutingRequest("order_status"), False),
+        ({"skill": ["orders"]}, RoutingRequest("order_status"), True),
+        ({"skill": ["orders"]}, RoutingRequest("order_status", skill_hint="general"), False),
+        ({"same_issue_as_last_call": False}, RoutingRequest("order_status", profile=caller(last="refund_status")), True),
+        ({"same_issue_as_last_call": False}, RoutingRequest("order_status", profile=caller(last="order_status")), False),
+        ({"calls_last_7_days_at_least": 3}, RoutingRequest("order_status", profile=caller(recent=3)), True),
+        ({"calls_last_7_days_at_least": 3}, RoutingRequest("order_status", profile=caller(recent=2)), False),
+    ],
+)
+def test_each_condition_of_the_rule_language(when, request_, fires):
+    rules = parse_rules({"version": 1, "rules": [{"id": "r", "description": "d", "when": when, "then": {"priority_at_least": 90}}]})
+    decision = Router(rules).route(request_)
+    assert (decision.priority == 90) is fires
+    assert (decision.reasons[-2:] == ["r: d (priority at least 90)", "vip: priority 90 reaches 80"]) is fires
 
 
 def test_flow_base_priority_is_a_reason(router):
