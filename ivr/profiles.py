@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import Mapping, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -109,15 +110,21 @@ _calls = sa.Table(
     sa.Column("called_at", sa.DateTime, nullable=False, index=True),
 )
 
-#: demo callers: number -> (plus level, open complaints, [(days ago, intent)])
-DEMO_CALLERS: dict[str, tuple[str, int, list[tuple[float, str]]]] = {
-    "+8613800000001": ("plus", 0, []),
-    "+8613800000002": ("none", 1, [(1.0, "delivery_delay"), (3.0, "delivery_delay")]),
-    "+8613800000003": ("svip", 0, [(2.0, "refund_status")]),
-    "+8613800000004": ("none", 0, [(10.0, "order_status")]),
-    "+14155550100": ("plus", 0, [(0.5, "payment_issue")]),
-    "+14155550101": ("none", 2, [(0.2, "order_status"), (1.0, "order_status"), (2.0, "order_status"), (4.0, "complaint")]),
-}
+#: demo callers: number -> (plus level, open complaints, ((days ago, intent), ...)) (read-only)
+DEMO_CALLERS: Mapping[str, tuple[str, int, tuple[tuple[float, str], ...]]] = MappingProxyType(
+    {
+        "+8613800000001": ("plus", 0, ()),  # PLUS member, first call
+        "+8613800000002": ("none", 1, ((1.0, "delivery_delay"), (3.0, "delivery_delay"))),  # repeat, open complaint
+        "+8613800000003": ("svip", 0, ((2.0, "refund_status"),)),
+        "+8613800000004": ("none", 0, ((10.0, "order_status"),)),  # last call outside the 7-day window
+        "+14155550100": ("plus", 0, ((0.5, "payment_issue"),)),
+        "+14155550101": (
+            "none",
+            2,
+            ((0.2, "order_status"), (1.0, "order_status"), (2.0, "order_status"), (4.0, "complaint")),
+        ),
+    }
+)
 
 
 class SqliteCallerProfiles:

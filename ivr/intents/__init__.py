@@ -11,7 +11,8 @@ importing the vocabulary (the flow validator does) does not import scikit-learn.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from ivr.intents.errors import DataError as DataError
 from ivr.intents.errors import IntentsError as IntentsError
@@ -24,7 +25,7 @@ from ivr.intents.vocabulary import SKILLS as SKILLS
 from ivr.intents.vocabulary import VIP_SKILL as VIP_SKILL
 
 # public name -> submodule that defines it (imported on first access)
-_LAZY = {
+_LAZY: Mapping[str, str] = MappingProxyType({
     "DEFAULT_THRESHOLD": "classifier",
     "IntentClassifier": "classifier",
     "IntentResult": "classifier",
@@ -38,7 +39,7 @@ _LAZY = {
     "PhraseMatch": "phrases",
     "PhraseMatcher": "phrases",
     "detect_lang": "text",
-}
+})
 
 __all__ = [
     "DEFAULT_SKILL_FOR_INTENT",
@@ -69,9 +70,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value  # later lookups skip this hook
-    return value
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
 
 
 def __dir__() -> list[str]:
