@@ -45,14 +45,17 @@ def candidates(ac: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray
     return lag, np.minimum(r_peak, 1.0)
 
 
-def track_f0(ac: np.ndarray, lo: int, hi: int, local_peak: np.ndarray, global_peak: float, f0_floor: float) -> np.ndarray:
-    """F0 per frame in Hz (NaN = unvoiced) from the best path through the candidates."""
+def track_f0(
+    ac: np.ndarray, lo: int, hi: int, local_peak: np.ndarray, global_peak: float, f0_ceiling: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best path through the candidates: (F0 in Hz, NaN = unvoiced; autocorrelation peak value on the path)."""
     n = len(ac)
     if n == 0:
-        return np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
     lag, r = candidates(ac, lo, hi)
     freq = np.where(lag > 0, ANALYSIS_RATE / np.maximum(lag, 1e-9), 0.0)
-    voiced_strength = np.where(np.isfinite(r), r - OCTAVE_COST * np.log2(f0_floor / np.maximum(freq, 1e-9)), -np.inf)
+    # Praat's octave cost: a small penalty growing with the distance below the ceiling (favours the higher octave)
+    voiced_strength = np.where(np.isfinite(r), r - OCTAVE_COST * np.log2(f0_ceiling / np.maximum(freq, 1e-9)), -np.inf)
     rel = local_peak / max(global_peak, 1e-9)
     unvoiced_strength = VOICING_THRESHOLD + np.maximum(0.0, 2.0 - rel / (SILENCE_THRESHOLD / (1 + VOICING_THRESHOLD)))
     strength = np.concatenate([unvoiced_strength[:, None], voiced_strength], axis=1)  # state 0 = unvoiced
@@ -74,5 +77,8 @@ def track_f0(ac: np.ndarray, lo: int, hi: int, local_peak: np.ndarray, global_pe
     state[-1] = int(np.argmax(score))
     for t in range(n - 1, 0, -1):
         state[t - 1] = back[t, state[t]]
-    f = np.concatenate([np.zeros((n, 1)), freq], axis=1)[np.arange(n), state]
-    return np.where(state > 0, f, np.nan).astype(np.float32)
+    rows = np.arange(n)
+    f = np.concatenate([np.zeros((n, 1)), freq], axis=1)[rows, state]
+    r_path = np.concatenate([np.zeros((n, 1)), np.where(np.isfinite(r), r, 0.0)], axis=1)[rows, state]
+    voiced = state > 0
+    return np.where(voiced, f, np.nan).astype(np.float32), np.where(voiced, r_path, np.nan).astype(np.float32)

@@ -16,12 +16,12 @@ from .grid import HOP, PAD, frames, n_frames, segment
 from .spectral import INTENSITY_WIN, SPEC_WIN, intensity_db, spectral_tracks, tonal_mask
 from .voice_quality import Cycles, hnr_db, track_cycles
 from .pitch import track_f0
-from .voicing import AC_WIN, F0_FLOOR, VOICING_THRESHOLD, ac_at_period, periodicity
+from .voicing import AC_WIN, F0_CEILING, VOICING_THRESHOLD, periodicity
 
 #: frames analysed per block (1 s): the scorer's hop
 BLOCK = 100
 #: context frames analysed on each side of a block and thrown away (the pitch path and the tone guard need them)
-CONTEXT = 12
+CONTEXT = 8
 #: frames quieter than this are never voiced, dBFS (idle line noise sits near -70)
 ABS_FLOOR_DB = -60.0
 #: webrtcvad aggressiveness (0-3)
@@ -116,17 +116,20 @@ def analyze_block(
     ac_frames = frames(seg, AC_WIN, total)
     local_peak = np.abs(ac_frames).max(axis=1)
     global_peak = max(prev_peak, float(local_peak.max()))
-    f0 = track_f0(per.ac, per.lo, per.hi, local_peak, global_peak, F0_FLOOR)
+    f0, r_path = track_f0(per.ac, per.lo, per.hi, local_peak, global_peak, F0_CEILING)
     f0 = np.where(tonal | (level <= ABS_FLOOR_DB), np.nan, f0)
     f0_period = np.where(np.isfinite(f0), 1.0 / np.where(np.isfinite(f0), f0, 1.0), 0.0)
     period = np.where(f0_period > 0, f0_period, per.period).astype(np.float32)
-    r_at = np.where(f0_period > 0, ac_at_period(per, f0_period), per.r_max)
+    # HNR at the path's (refined) peak; frames off the path use their strongest peak
+    r_at = np.where(f0_period > 0, r_path, per.r_max)
     voiced = (per.r_max > VOICING_THRESHOLD) & (level > ABS_FLOOR_DB) & ~tonal
     hnr = np.where(voiced & np.isfinite(r_at), hnr_db(np.nan_to_num(r_at)), np.nan).astype(np.float32)
     keep = slice(CONTEXT, CONTEXT + count)
     seg_t0 = (lo * HOP - PAD) / ANALYSIS_RATE
     frame_t0 = first * HOP / ANALYSIS_RATE
-    cycles = track_cycles(seg, seg_t0, frame_t0, period[keep], voiced[keep], run_base)
+    # cycles over the pitch path's voicing too: strong jitter lowers r_max and would cut the runs short
+    periodic = (voiced | np.isfinite(f0))[keep]
+    cycles = track_cycles(seg, seg_t0, frame_t0, period[keep], periodic, run_base)
     return FrameTracks(
         first=first,
         intensity_db=level[keep],

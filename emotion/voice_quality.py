@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .audio import ANALYSIS_RATE
 from .grid import HOP
@@ -69,8 +68,9 @@ def track_cycles(
         stop = (frame_t0 - seg_t0) * sr + (b - 0.5) * HOP
         run += 1
         while True:
-            fi = int(round(((t / sr) + seg_t0 - frame_t0) * sr / HOP))
-            if fi < a or fi >= b:
+            # frame whose 10 ms cell holds t (the run starts at the lower edge of frame a's cell)
+            fi = max(int(np.floor(((t / sr) + seg_t0 - frame_t0) * sr / HOP + 0.5 + 1e-9)), a)
+            if fi >= b:
                 break
             T = float(period[fi]) * sr
             if T <= 0:
@@ -82,9 +82,10 @@ def track_cycles(
             if ti < 0 or ti + lmax + Ti + 1 > n or t + T > stop:
                 break
             ref = seg[ti : ti + Ti].astype(np.float64)
-            cand = sliding_window_view(seg[ti + lmin - 1 : ti + lmax + 1 + Ti], Ti).astype(np.float64)
-            norms = np.sqrt((cand**2).sum(axis=1)) * np.sqrt(ref @ ref)
-            corr = (cand @ ref) / np.maximum(norms, 1e-12)
+            x = seg[ti + lmin - 1 : ti + lmax + 1 + Ti].astype(np.float64)
+            energy = np.cumsum(np.concatenate(([0.0], x * x)))
+            norms = np.sqrt(np.maximum(energy[Ti:] - energy[:-Ti], 0.0) * (ref @ ref))
+            corr = np.correlate(x, ref, mode="valid") / np.maximum(norms, 1e-12)
             k = int(np.argmax(corr[1:-1])) + 1
             if corr[k] < MATCH_MIN:
                 t += T

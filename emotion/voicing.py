@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft as sp_fft
 
 from .audio import ANALYSIS_RATE
 
@@ -39,18 +40,17 @@ class Periodicity:
 
 def _hann_ac(width: int, nfft: int) -> np.ndarray:
     w = np.hanning(width)
-    ac = np.fft.irfft(np.abs(np.fft.rfft(w, nfft)) ** 2, nfft)[:width]
+    ac = sp_fft.irfft(np.abs(sp_fft.rfft(w, nfft)) ** 2, nfft)[:width]
     return np.maximum(ac / ac[0], 1e-3)
 
 
 def periodicity(frames: np.ndarray) -> Periodicity:
     """Periodicity of ``frames`` (count x AC_WIN samples at 16 kHz)."""
     count, width = frames.shape
-    nfft = 1 << int(np.ceil(np.log2(2 * width)))
-    x = frames - frames.mean(axis=1, keepdims=True)
-    x = x * np.hanning(width)
-    spec = np.fft.rfft(x, nfft, axis=1)
-    ac = np.fft.irfft(np.abs(spec) ** 2, nfft, axis=1)[:, :width]
+    nfft = sp_fft.next_fast_len(2 * width, real=True)
+    x = (frames - frames.mean(axis=1, keepdims=True)) * np.hanning(width).astype(np.float32)
+    spec = sp_fft.rfft(x.astype(np.float32), nfft, axis=1)
+    ac = sp_fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, :width].astype(np.float64)
     lag0 = ac[:, :1]
     ac = np.where(lag0 > 1e-12, ac / np.maximum(lag0, 1e-12), 0.0) / _hann_ac(width, nfft)
     lo = int(np.floor(ANALYSIS_RATE / F0_CEILING))
@@ -68,14 +68,3 @@ def periodicity(frames: np.ndarray) -> Periodicity:
     return Periodicity(
         r_max=r_max.astype(np.float32), period=period.astype(np.float32), ac=ac.astype(np.float32), lo=lo, hi=hi
     )
-
-
-def ac_at_period(p: Periodicity, period: np.ndarray) -> np.ndarray:
-    """Corrected autocorrelation of each frame at ``period`` seconds (linear interpolation; NaN where period <= 0)."""
-    lag = period * ANALYSIS_RATE
-    ok = (lag > 1) & (lag < p.ac.shape[1] - 2)
-    i = np.where(ok, np.floor(lag), 1).astype(int)
-    frac = np.where(ok, lag - i, 0.0)
-    rows = np.arange(len(lag))
-    val = p.ac[rows, i] * (1 - frac) + p.ac[rows, i + 1] * frac
-    return np.where(ok, val, np.nan)

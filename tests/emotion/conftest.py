@@ -135,3 +135,56 @@ def agitated_style() -> dict:
 def tel():
     """The telephone chain as a function (16 kHz in, 16 kHz out)."""
     return telephone
+
+
+@dataclass(frozen=True)
+class Vowel:
+    """A synthetic /a/ with known perturbations (research note section 6)."""
+
+    y: np.ndarray
+    """16 kHz samples"""
+    jitter_pct: float
+    """realised local jitter, percent"""
+    shimmer_pct: float
+    """realised local shimmer of the pulse amplitudes, percent"""
+    hnr_db: float
+    """periodic-to-noise power ratio, dB"""
+    f0_hz: np.ndarray
+    """true F0 at each 10 ms frame centre, Hz"""
+
+
+def make_vowel(f0, seconds=1.0, jitter_pct=0.0, shimmer_pct=0.0, hnr_db=40.0, seed=0) -> Vowel:
+    """``f0``: a number (Hz) or a function of time (s) -> Hz."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    f0_of = f0 if callable(f0) else (lambda t, f=float(f0): f)
+    hi = 160_000
+    sj, ss = jitter_pct / 100 / 1.1284, shimmer_pct / 100 / 1.1284
+    times, amps, t = [], [], 0.0
+    while t < seconds:
+        times.append(t)
+        amps.append(1.0 + ss * rng.standard_normal())
+        t += (1.0 / f0_of(t)) * (1.0 + sj * rng.standard_normal())
+    idx = np.round(np.array(times) * hi).astype(int)
+    pulses = np.zeros(int(seconds * hi) + 1)
+    pulses[idx[idx < len(pulses)]] = np.array(amps)[idx < len(pulses)]
+    glottal = lfilter([1.0], np.convolve([1, -0.995], [1, -0.995]), pulses)
+    src = resample(np.diff(glottal, prepend=0.0).astype(np.float32), hi, SR).astype(np.float64)
+    src = lfilter([1.0], [1.0, -0.95], src)
+    for fc, bw in ((700, 80), (1220, 90), (2600, 120), (3500, 150)):
+        r = np.exp(-np.pi * bw / SR)
+        src = lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * fc / SR), r * r], src)
+    src = src / np.max(np.abs(src)) * 0.3
+    noise = rng.standard_normal(len(src)) * np.sqrt(np.mean(src**2) / 10 ** (hnr_db / 10))
+    periods = np.diff(idx) / hi
+    a = np.array(amps)
+    true_j = 100 * np.mean(np.abs(np.diff(periods))) / np.mean(periods)
+    true_s = 100 * np.mean(np.abs(np.diff(a))) / np.mean(a)
+    frame_t = np.arange(1 + len(src) // 160) * 0.01
+    return Vowel((src + noise).astype(np.float32), true_j, true_s, hnr_db, np.array([f0_of(x) for x in frame_t]))
+
+
+@pytest.fixture(scope="session")
+def vowel():
+    return make_vowel
