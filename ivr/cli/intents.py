@@ -89,7 +89,7 @@ def classify(lang: str | None, model: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @model_option
 def eval_(file: str, model: str | None) -> None:
-    """Evaluate on FILE (``intent<TAB>lang<TAB>text`` per line).
+    """Evaluate on FILE (intent<TAB>lang<TAB>text per line).
 
     Prints accuracy (overall and per language), per-intent precision and recall,
     and the confusion pairs. Bad lines are reported on stderr and skipped.
