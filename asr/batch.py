@@ -46,30 +46,37 @@ def transcribe(path: str | os.PathLike, model: LoadedModel | str | os.PathLike |
     speech = 0.0
     results: list[ChannelTranscript] = []
     rate = loaded.sample_rate
-    # one recognizer for the whole file, reset between regions and channels: a new
-    # free-text Vosk recognizer re-expands its decoding graph, which costs seconds
-    rec = StreamRecognizer(loaded, rate, partials=False)
-    for c in wanted:
-        pcm = audio.pcm16(c, rate)
-        if use_vad:
-            regions = [(s.start, s.end) for s in vad_segments(pcm, rate, vad)]
-        else:
-            regions = [(0.0, pcm.size / rate)]
-        segments: list[Segment] = []
-        for start, end in regions:
-            rec.reset(at=start)
-            chunk = pcm[int(round(start * rate)):int(round(end * rate))]
-            speech += chunk.size / rate
-            finals = [r for r in rec.accept(chunk) if r.is_final]
-            last = rec.finish()
-            finals += [last] if last is not None else []
-            segments += [Segment.from_result(r) for r in finals]
+    # one recognizer for the whole file, reset between regions and channels, then handed
+    # back to the model for the next file: a new one re-expands its decoding graph
+    with StreamRecognizer(loaded, rate, partials=False) as rec:
+        segments_by_channel = [_decode_channel(rec, audio.pcm16(c, rate), rate, use_vad, vad) for c in wanted]
+    for c, (segments, decoded) in zip(wanted, segments_by_channel):
+        speech += decoded
         results.append(ChannelTranscript(c, _role(c, roles), tuple(segments)))
     return Transcript(
         source=str(path), model=loaded.name, sample_rate=audio.sample_rate, duration=round(audio.duration, 3),
         channels=tuple(results), speech_seconds=round(speech, 3),
         decode_seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _decode_channel(rec: StreamRecognizer, pcm, rate: int, use_vad: bool, vad: VadConfig) -> tuple[list[Segment], float]:
+    """Segments of one channel and the seconds of audio decoded."""
+    if use_vad:
+        regions = [(s.start, s.end) for s in vad_segments(pcm, rate, vad)]
+    else:
+        regions = [(0.0, pcm.size / rate)]
+    segments: list[Segment] = []
+    decoded = 0.0
+    for start, end in regions:
+        rec.reset(at=start)
+        chunk = pcm[int(round(start * rate)):int(round(end * rate))]
+        decoded += chunk.size / rate
+        finals = [r for r in rec.accept(chunk) if r.is_final]
+        last = rec.finish()
+        finals += [last] if last is not None else []
+        segments += [Segment.from_result(r) for r in finals]
+    return segments, decoded
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,11 @@ class LoadedModel:
     vosk_model: Any
     #: seconds spent loading
     load_seconds: float = 0.0
+    #: idle free-text recognizers kept per sample rate for reuse (see :meth:`acquire_idle`)
+    pool_size: int = 8
     _warn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _grammar_warned: bool = field(default=False, repr=False)
+    _idle: dict[int, list[Any]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -43,6 +46,24 @@ class LoadedModel:
     @property
     def supports_grammar(self) -> bool:
         return self.info.supports_grammar
+
+    def acquire_idle(self, rate: int) -> Any | None:
+        """An idle free-text decoder for ``rate`` returned by a finished stream, or None.
+
+        A new free-text Vosk recognizer on a big dynamic-graph model expands its decoding
+        graph lazily, costing seconds of CPU on its first minutes of audio; a reused one
+        keeps that expansion, so streams hand theirs back instead of dropping them.
+        """
+        with self._warn_lock:
+            idle = self._idle.get(rate)
+            return idle.pop() if idle else None
+
+    def release_idle(self, rate: int, decoder: Any) -> None:
+        """Keep a decoder for reuse (dropped when ``pool_size`` are already idle)."""
+        with self._warn_lock:
+            idle = self._idle.setdefault(rate, [])
+            if len(idle) < self.pool_size:
+                idle.append(decoder)
 
     def warn_static_grammar_once(self) -> bool:
         """Log, once per model, that grammars are ignored on a static graph. True if logged now."""

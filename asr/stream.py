@@ -105,10 +105,12 @@ class StreamRecognizer:
     ``model`` is a :class:`LoadedModel` or a model name/path (loaded once per process).
     ``sample_rate`` is the rate of the audio you will pass to :meth:`accept`.
 
-    A free-text Vosk recognizer on a large dynamic-graph model costs seconds of CPU on
-    its first audio (measured 1.8-4.6 s with the Korean model); grammar recognizers are
-    cheap. So the free-text recognizer is created once per stream and reused with
-    ``Reset()``, and :meth:`warm_up` lets a caller pay that cost while a prompt plays.
+    A new free-text Vosk recognizer on a large dynamic-graph model expands its decoding
+    graph lazily: its first audio decodes about 3x slower than audio through a reused one
+    (Korean model, bench/bench_asr.py). So a stream keeps one free-text recognizer across
+    ``reset()``, takes an idle one from the shared model when it starts, and hands it
+    back on :meth:`close` (or at the end of a ``with`` block). Grammar recognizers are
+    cheap and not pooled.
     """
 
     def __init__(self, model: LoadedModel | str | os.PathLike | None = None, sample_rate: int = 16000,
@@ -194,15 +196,18 @@ class StreamRecognizer:
         self._last_partial = ""
         self._dec = self._select(phrases)
 
-    def warm_up(self) -> float:
-        """Pay the recognizer's first-audio cost now (e.g. during a greeting); returns seconds taken."""
-        started = time.perf_counter()
-        noise = np.random.default_rng(0).standard_normal(int(0.3 * self.model_rate)) * 30.0
-        self._dec.rec.AcceptWaveform(noise.astype(np.int16).tobytes())
-        self._dec.rec.FinalResult()  # forces decoding: Vosk decodes lazily in larger steps
-        self._dec.fed += noise.size
-        self.reset()
-        return time.perf_counter() - started
+    def close(self) -> None:
+        """End the stream and hand its free-text recognizer back to the model for reuse."""
+        if self._free is not None:
+            self._free.rec.Reset()
+            self.model.release_idle(self.model_rate, self._free)
+            self._free = None
+
+    def __enter__(self) -> "StreamRecognizer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- internals --------------------------------------------------------------------
 
@@ -216,7 +221,8 @@ class StreamRecognizer:
         current = getattr(self, "_dec", None)
         if applied is None:
             if self._free is None:
-                self._free = _Decoder(self._new_recognizer(None), None)
+                self._free = self.model.acquire_idle(self.model_rate) or _Decoder(self._new_recognizer(None), None)
+                self._free.rec.SetPartialWords(self.partials)
             dec = self._free
         elif current is not None and current.grammar == applied:
             dec = current

@@ -1,4 +1,7 @@
-"""``hotline models list|info|install|pull``: the Vosk models this machine can use."""
+"""``hotline models list|info|install|pull|build``: the Vosk models this machine can use.
+
+``build`` (making hotline's own command model) lives in :mod:`ivr.cli.models_build`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 
 import click
 
+from ivr.cli import LazyGroup
 from ivr.config import ConfigError, load_settings
 
 _TOKEN_SETTING = "twilio_auth_token"
@@ -55,9 +59,9 @@ def _describe(info, default: str) -> list[str]:
     ]
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={"build": "ivr.cli.models_build:build"})
 def models() -> None:
-    """List, inspect, install and download Vosk speech models."""
+    """List, inspect, install, download and build Vosk speech models."""
 
 
 @models.command("list")

@@ -141,12 +141,15 @@ def ko_model(tmp_path_factory) -> asr.LoadedModel:
 
 
 def stream_finals(model, pcm: np.ndarray, rate: int, chunk: int, grammar=None) -> list[asr.RecognitionResult]:
-    """Feed ``pcm`` in chunks of ``chunk`` samples; return all final results."""
-    rec = asr.StreamRecognizer(model, rate, grammar=grammar)
-    finals = []
-    for i in range(0, pcm.size, chunk):
-        finals += [r for r in rec.accept(pcm[i:i + chunk]) if r.is_final]
-    last = rec.finish()
+    """Feed ``pcm`` in chunks of ``chunk`` samples; return all final results.
+
+    The recognizer goes back to the model's pool afterwards, so later streams start warm.
+    """
+    with asr.StreamRecognizer(model, rate, grammar=grammar) as rec:
+        finals = []
+        for i in range(0, pcm.size, chunk):
+            finals += [r for r in rec.accept(pcm[i:i + chunk]) if r.is_final]
+        last = rec.finish()
     return finals + ([last] if last is not None else [])
 
 

@@ -96,6 +96,29 @@ def test_reset_keeps_stream_time(ko_model, speech):
     assert rec.position == pytest.approx(100.0)
 
 
+def test_finished_stream_hands_its_recognizer_to_the_next(ko_model, speech, stream_reference):
+    u = speech["rain"]
+    pooled = asr.LoadedModel(ko_model.info, ko_model.vosk_model, pool_size=1)
+    with asr.StreamRecognizer(pooled, 16000) as first:
+        first.accept(u.pcm16)
+        first.finish()
+        decoder = first._free
+    second = asr.StreamRecognizer(pooled, 16000)
+    assert second._free is decoder  # reused, not rebuilt
+    finals = [r for r in second.accept(u.pcm16) if r.is_final]
+    last = second.finish()
+    finals += [last] if last else []
+    # same words at the same times: the reused recognizer's own clock is hidden
+    assert [(w.text, w.start, w.end) for r in finals for w in r.words] == \
+        [(w.text, w.start, w.end) for r in stream_reference["rain"] for w in r.words]
+    second.close()
+    third, fourth = asr.StreamRecognizer(pooled, 16000), asr.StreamRecognizer(pooled, 16000)
+    assert third._free is decoder and fourth._free is not decoder
+    third.close()
+    fourth.close()  # the pool is full (pool_size=1): dropped
+    assert pooled.acquire_idle(16000) is decoder and pooled.acquire_idle(16000) is None
+
+
 def test_grammar_restricts_output(ko_model, speech, feed):
     phrases = ["비 가 올 수", "있다는 뜻 이다", "주문 상태"]
     allowed = {w for p in phrases for w in p.split()} | {asr.UNK}
@@ -132,20 +155,28 @@ def test_bad_rate_and_samples(ko_model):
     assert rec.finish() is None  # nothing said
 
 
-def test_static_graph_falls_back_with_one_warning(ko_model, caplog):
-    # the same shared model object with a static graph's description: Vosk would ignore
-    # a grammar; hotline must not even pass one, and must say so once per model
+def test_static_graph_falls_back_with_one_warning(ko_model, speech, stream_reference, caplog):
+    # No static-graph (HCLG) Vosk model is available here (the Korean model is dynamic),
+    # so the real shared Korean model is described as static: hotline must then not pass
+    # the grammar to Vosk, decode free text, and say so once per model.
     from dataclasses import replace
 
     static = asr.LoadedModel(replace(ko_model.info, graph="static", supports_grammar=False), ko_model.vosk_model)
+    u = speech["rain"]
     with caplog.at_level(logging.WARNING, logger="asr.loader"):
-        first = asr.StreamRecognizer(static, 16000, grammar=["비 가"])
+        first = asr.StreamRecognizer(static, 16000, grammar=["주문 상태"])
         second = asr.StreamRecognizer(static, 16000, grammar=["올 수"])
         second.reset(grammar=["뜻"])
+        finals = [r for r in first.accept(u.pcm16) if r.is_final]
+        last = first.finish()
+        finals += [last] if last else []
     warnings = [r for r in caplog.records if "static graph" in r.getMessage()]
     assert len(warnings) == 1
     assert not first.grammar_active and not second.grammar_active
     assert second.grammar == ["뜻", asr.UNK]  # remembered, just not applied
+    # free text: the same words as without any grammar, not restricted to "주문 상태"
+    assert _text(finals) == _text(stream_reference["rain"])
+    assert {w.text for r in finals for w in r.words} - {"주문", "상태", asr.UNK}
 
 
 def test_four_threads_on_one_model_match_sequential(ko_model, speech, stream_reference, feed):
