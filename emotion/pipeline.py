@@ -60,6 +60,12 @@ class CallPipeline:
         self.lexical.add(hits)
         return hits
 
+    def blank(self, start: float, end: float) -> None:
+        """Treat start..end seconds as keypad tones (an IVR DTMF event); affects audio not yet analysed."""
+        if not (0 <= start <= end):
+            raise ValueError(f"blank interval must satisfy 0 <= start <= end, got {start}..{end}")
+        self._analyzer.blanks.append((float(start), float(end)))
+
     def add_text(self, text: str, lang: str | None = None) -> list[LexicalHit]:
         """Untimed transcript text (applies from the start of the call)."""
         hits = find_cues(text, lang)

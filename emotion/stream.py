@@ -87,6 +87,16 @@ class StreamScorer:
             text = TranscriptTurn(start, end if end is not None else start, text)
         return self._pipe.add_turn(TranscriptTurn.coerce(text))
 
+    def blank(self, start: float, end: float) -> None:
+        """The IVR saw keypad digits between start and end (seconds of this stream): score them as silence.
+
+        Only audio not yet analysed (the last ~1.1 s and later) is affected; report digits promptly.
+        """
+        try:
+            self._pipe.blank(start, end)
+        except (TypeError, ValueError) as exc:
+            raise AudioInputError(str(exc)) from exc
+
     def finish(self) -> EmotionTimeline:
         """End of call: flush the last windows and return the whole timeline."""
         if self._resampler is not None:

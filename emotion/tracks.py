@@ -12,8 +12,8 @@ import numpy as np
 import webrtcvad
 
 from .audio import ANALYSIS_RATE
-from .grid import HOP, PAD, frames, n_frames, segment
-from .spectral import INTENSITY_WIN, SPEC_WIN, intensity_db, spectral_tracks, tonal_mask
+from .grid import FRAME_RATE, HOP, PAD, frames, n_frames, segment
+from .spectral import INTENSITY_WIN, SPEC_WIN, TONAL_GUARD_FRAMES, intensity_db, spectral_tracks, tonal_mask
 from .voice_quality import Cycles, hnr_db, track_cycles
 from .pitch import track_f0
 from .voicing import AC_WIN, F0_CEILING, VOICING_THRESHOLD, periodicity
@@ -96,13 +96,31 @@ def _vad_track(vad: webrtcvad.Vad, y: np.ndarray, y0: int, first: int, count: in
     return np.array([vad.is_speech(pcm[i * step : (i + 1) * step], ANALYSIS_RATE) for i in range(count)], dtype=bool)
 
 
+def _blank_mask(first: int, count: int, blanks: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Frames whose centre lies within TONAL_GUARD_FRAMES of a blanked interval."""
+    t = (first + np.arange(count)) / FRAME_RATE
+    guard = TONAL_GUARD_FRAMES / FRAME_RATE
+    mask = np.zeros(count, dtype=bool)
+    for a, b in blanks:
+        mask |= (t >= a - guard) & (t <= b + guard)
+    return mask
+
+
 def analyze_block(
-    y: np.ndarray, y0: int, first: int, count: int, vad: webrtcvad.Vad, run_base: int, prev_peak: float = 0.0
+    y: np.ndarray,
+    y0: int,
+    first: int,
+    count: int,
+    vad: webrtcvad.Vad,
+    run_base: int,
+    prev_peak: float = 0.0,
+    blanks: tuple[tuple[float, float], ...] = (),
 ) -> FrameTracks:
     """Tracks for frames ``first .. first+count-1`` from samples ``y`` that start at global sample ``y0``.
 
     Samples outside ``y`` are zeros (the edges of the call). ``vad`` is advanced over these frames only.
-    ``prev_peak`` is the loudest sample heard before (the pitch tracker's silence reference).
+    ``prev_peak`` is the loudest sample heard before (the pitch tracker's silence reference). ``blanks`` are
+    (start, end) seconds known to hold keypad tones (IVR events); they are treated as tones, with the guard.
     """
     if y0 % HOP:
         raise ValueError("buffer offset must be a whole number of frames")
@@ -112,7 +130,7 @@ def analyze_block(
     level = intensity_db(frames(seg, INTENSITY_WIN, total))
     spec = spectral_tracks(frames(seg, SPEC_WIN, total))
     per = periodicity(frames(seg, AC_WIN, total))
-    tonal = tonal_mask(spec.tonal_raw)
+    tonal = tonal_mask(spec.tonal_raw) | _blank_mask(lo, total, blanks)
     ac_frames = frames(seg, AC_WIN, total)
     local_peak = np.abs(ac_frames).max(axis=1)
     global_peak = max(prev_peak, float(local_peak.max()))
@@ -160,6 +178,7 @@ class FrameAnalyzer:
         self._next = 0  # next frame to analyse
         self._runs = 0
         self._peak = 0.0  # loudest sample so far (absolute)
+        self.blanks: list[tuple[float, float]] = []  # keypad-tone intervals reported by the IVR, seconds
 
     @property
     def samples_seen(self) -> int:
@@ -187,7 +206,9 @@ class FrameAnalyzer:
         return out
 
     def _block(self, count: int) -> FrameTracks:
-        tracks = analyze_block(self._buf, self._buf0, self._next, count, self._vad, self._runs, self._peak)
+        tracks = analyze_block(
+            self._buf, self._buf0, self._next, count, self._vad, self._runs, self._peak, tuple(self.blanks)
+        )
         hi = min((self._next + count + CONTEXT) * HOP + PAD, self._n) - self._buf0
         lo = max((self._next - CONTEXT) * HOP - PAD - self._buf0, 0)
         if hi > lo:

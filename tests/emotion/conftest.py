@@ -22,8 +22,8 @@ from asr.codec import resample, ulaw_decode, ulaw_encode
 SR = 16000
 VOICE = {"en": "en-us", "zh": "cmn-latn-pinyin"}
 TEXT = {
-    "en": "I ordered a phone last week and it still has not arrived, can you tell me where it is now?",
-    "zh": "wo3 shang4 ge4 xing1 qi1 mai3 le5 yi2 bu4 shou3 ji1, dao4 xian4 zai4 hai2 mei2 you3 dao4, ni3 neng2 bang1 wo3 cha2 yi2 xia4 ma5?",
+    "en": "I ordered a phone last week and it still has not arrived at my home.",
+    "zh": "wo3 shang4 ge4 xing1 qi1 mai3 le5 yi2 bu4 shou3 ji1, dao4 xian4 zai4 hai2 mei2 you3 dao4.",
 }
 #: sentences for synthetic calls (different words, same neutral content)
 CALL_TEXT = {

@@ -148,6 +148,7 @@ def test_safety_phrase_flags_at_once():
         (lambda: emotion.score_file("/no/such/file.wav"), "cannot read"),
         (lambda: emotion.score_file(np.zeros(8000, dtype=np.float32), sr=SR, transcript=[{"text": "x"}]), "start/end"),
         (lambda: emotion.score_file(np.zeros(8000, dtype=np.float32), sr=SR, transcript=[{"text": "x", "start": 3, "end": 1}]), "bad times"),
+        (lambda: emotion.score_file(np.zeros(8000, dtype=np.float32), sr=SR, blanks=[(2, 1)]), "blank"),
         (lambda: emotion.StreamScorer(sample_rate=100), "sample_rate"),
         (lambda: emotion.StreamScorer().feed(b"\x00"), "even length"),
         (lambda: emotion.StreamScorer().feed(np.zeros(4, dtype=np.float32)), "int16"),
