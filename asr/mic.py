@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -20,6 +22,25 @@ class MicConfig:
     device: int | None = None
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence C-level stderr: PortAudio's ALSA/JACK probing prints dozens of lines on
+    machines without sound cards, which would bury the one error message we give."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _portaudio():
     """(pyaudio module, started PyAudio instance); the caller must ``terminate()`` it."""
     try:
@@ -29,7 +50,8 @@ def _portaudio():
             "PyAudio is not installed (pip install 'hotline[mic]'; needs the PortAudio library)"
         ) from exc
     try:
-        return pyaudio, pyaudio.PyAudio()
+        with _quiet_stderr():
+            return pyaudio, pyaudio.PyAudio()
     except Exception as exc:  # PortAudio init failures surface as OSError or plain Exception
         raise MicrophoneError(f"PortAudio could not start: {exc}") from exc
 
@@ -48,7 +70,8 @@ def check_microphone(config: MicConfig = MicConfig()) -> str:
     except (OSError, IOError, ValueError) as exc:
         raise MicrophoneError(f"no usable microphone: {exc}") from exc
     finally:
-        pa.terminate()
+        with _quiet_stderr():
+            pa.terminate()
 
 
 def microphone_chunks(config: MicConfig = MicConfig()) -> Iterator[bytes]:
@@ -61,8 +84,9 @@ def microphone_chunks(config: MicConfig = MicConfig()) -> Iterator[bytes]:
         try:
             if config.device is None:
                 pa.get_default_input_device_info()
-            stream = pa.open(format=pyaudio.paInt16, channels=1, rate=config.sample_rate, input=True,
-                             input_device_index=config.device, frames_per_buffer=config.frames_per_chunk)
+            with _quiet_stderr():
+                stream = pa.open(format=pyaudio.paInt16, channels=1, rate=config.sample_rate, input=True,
+                                 input_device_index=config.device, frames_per_buffer=config.frames_per_chunk)
         except (OSError, IOError, ValueError) as exc:
             raise MicrophoneError(f"no usable microphone: {exc}") from exc
         try:
