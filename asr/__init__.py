@@ -14,7 +14,7 @@ Typical use::
 """
 
 from asr.audio import Audio, read_audio, to_pcm16
-from asr.batch import DEFAULT_ROLES, BatchItem, transcribe, transcribe_many
+from asr.batch import DEFAULT_ROLES, BatchItem, check_audio_files, transcribe, transcribe_many
 from asr.codec import resample, ulaw_decode, ulaw_encode
 from asr.errors import (
     ASRError,
@@ -40,7 +40,7 @@ __all__ = [
     "GrammarError", "KEEP", "LatencyStats", "LoadedModel", "MicConfig", "MicrophoneError", "ModelCache",
     "ModelError", "ModelInfo", "ModelInstallError", "ModelInvalid", "ModelNotFound", "OFFICIAL_MODEL_URL",
     "RecognitionResult", "SCHEMA", "Segment", "SpeechSegment", "StreamRecognizer", "StreamingVad",
-    "Transcript", "UNK", "check_microphone", "VadConfig", "VadEvent", "Word", "inspect_model", "install_model", "list_models",
+    "Transcript", "UNK", "check_audio_files", "check_microphone", "VadConfig", "VadEvent", "Word", "inspect_model", "install_model", "list_models",
     "load_model", "make_deterministic", "microphone_chunks", "normalize_grammar", "open_model", "pull_model", "read_audio",
     "resample", "resolve_model", "search_dirs", "to_pcm16", "transcribe", "transcribe_many", "ulaw_decode",
     "ulaw_encode", "vad_segments",

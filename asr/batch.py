@@ -158,12 +158,12 @@ def transcribe_many(paths: Iterable[str | os.PathLike], model: str | os.PathLike
         bar.close()
 
 
-def check_audio_files(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """One error message per unreadable file (checked before any model is loaded)."""
-    problems = []
+def check_audio_files(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+    """Unreadable files and why, by path (cheap: no model is loaded)."""
+    problems = {}
     for p in paths:
         try:
             read_audio(Path(p))
         except AudioError as exc:
-            problems.append(str(exc))
+            problems[str(p)] = str(exc)
     return problems

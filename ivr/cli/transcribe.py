@@ -52,7 +52,7 @@ def transcribe(ctx: click.Context, files: tuple[str, ...], json_out: str | None,
     import asr
 
     cfg = asr_settings(ctx)
-    bad = {str(p): msg for p, msg in _unreadable(files)}
+    bad = asr.check_audio_files(files)  # before the slow model load
     good = [f for f in files if f not in bad]
     items = []
     if good:
@@ -84,14 +84,3 @@ def transcribe(ctx: click.Context, files: tuple[str, ...], json_out: str | None,
             click.echo(f"Error: {message}", err=True)
         ctx.exit(1)
 
-
-def _unreadable(files) -> list[tuple[str, str]]:
-    import asr
-
-    out = []
-    for f in files:
-        try:
-            asr.read_audio(f)
-        except asr.AudioError as exc:
-            out.append((f, str(exc)))
-    return out
