@@ -16,6 +16,8 @@ from .timeline import EmotionSummary, EmotionTimeline, EmotionWindow, Transcript
 
 #: raw samples kept either side of each resampled chunk so the resampler's filter never sees a cut edge
 _MARGIN_S = 0.02
+#: raw audio is resampled once this much has gathered, seconds
+_CHUNK_S = 0.1
 
 
 class _ChunkResampler:
@@ -34,7 +36,8 @@ class _ChunkResampler:
         self._n += len(x)
         upto = self._n if final else self._n - self._margin
         out_end = int(round(upto * ANALYSIS_RATE / self.rate))
-        if out_end <= self._out:
+        # resample in chunks of >= _CHUNK_S: one soxr call per 20 ms frame would cost more than the analysis
+        if out_end <= self._out or (not final and out_end - self._out < _CHUNK_S * ANALYSIS_RATE):
             return np.zeros(0, dtype=np.float32)
         r_lo = max(int(np.floor(self._out * self.rate / ANALYSIS_RATE)) - self._margin, self._raw0)
         y = resample(self._raw[r_lo - self._raw0 :], self.rate, ANALYSIS_RATE)
