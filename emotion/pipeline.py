@@ -6,7 +6,6 @@ stream of the same audio are scored by the same code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 import numpy as np
 

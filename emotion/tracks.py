@@ -129,9 +129,9 @@ def analyze_block(
     seg = segment(y, lo - y0 // HOP, total)
     level = intensity_db(frames(seg, INTENSITY_WIN, total))
     spec = spectral_tracks(frames(seg, SPEC_WIN, total))
-    per = periodicity(frames(seg, AC_WIN, total))
-    tonal = tonal_mask(spec.tonal_raw) | _blank_mask(lo, total, blanks)
     ac_frames = frames(seg, AC_WIN, total)
+    per = periodicity(ac_frames)
+    tonal = tonal_mask(spec.tonal_raw) | _blank_mask(lo, total, blanks)
     local_peak = np.abs(ac_frames).max(axis=1)
     global_peak = max(prev_peak, float(local_peak.max()))
     f0, r_path = track_f0(per.ac, per.lo, per.hi, local_peak, global_peak, F0_CEILING)
@@ -176,7 +176,6 @@ class FrameAnalyzer:
         self._buf0 = 0  # global index of _buf[0]
         self._n = 0  # samples received
         self._next = 0  # next frame to analyse
-        self._runs = 0
         self._peak = 0.0  # loudest sample so far (absolute)
         self.blanks: list[tuple[float, float]] = []  # keypad-tone intervals reported by the IVR, seconds
 
@@ -206,15 +205,14 @@ class FrameAnalyzer:
         return out
 
     def _block(self, count: int) -> FrameTracks:
+        # cycle-run ids: a block has fewer than 1000 runs (at most 6 cycles per 10 ms frame), so these never collide
         tracks = analyze_block(
-            self._buf, self._buf0, self._next, count, self._vad, self._runs, self._peak, tuple(self.blanks)
+            self._buf, self._buf0, self._next, count, self._vad, self._next * 1000, self._peak, tuple(self.blanks)
         )
         hi = min((self._next + count + CONTEXT) * HOP + PAD, self._n) - self._buf0
         lo = max((self._next - CONTEXT) * HOP - PAD - self._buf0, 0)
         if hi > lo:
             self._peak = max(self._peak, float(np.abs(self._buf[lo:hi]).max()))
-        self._runs = int(tracks.cycles.run.max()) + 1 if len(tracks.cycles.run) else self._runs + 1
-        self._runs += 1000  # ids per block are disjoint even when a block finds no cycles
         self._next += count
         keep_from = max((self._next - CONTEXT) * HOP - PAD, 0)
         keep_from -= keep_from % HOP
