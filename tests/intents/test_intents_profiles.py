@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -83,6 +84,16 @@ def test_database_failures_are_profile_errors(tmp_path):
         SqliteCallerProfiles(f"sqlite:///{tmp_path}/missing-dir/x.sqlite3")
     with pytest.raises(ProfileError, match="cannot open caller profiles"):
         SqliteCallerProfiles("nosuchdb://x")
+
+
+def test_in_memory_profiles_are_shared_across_threads():
+    store = SqliteCallerProfiles()  # the default: in-memory SQLite
+    store.set_profile("+8613800000045", plus_level="plus")
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(store.get("+8613800000045", now=NOW)))
+    worker.start()
+    worker.join()
+    assert seen[0] is not None and seen[0].plus_level == "plus"
 
 
 def test_phone_normalisation():
