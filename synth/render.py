@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from synth.dsp import active_level_db, peak_db, rms_db
+from synth.dsp import PEAK_CEILING_DB, active_level_db, peak_db, rms_db
 from synth.dtmf import dtmf
 from synth.errors import ScenarioError, SynthError
 from synth.noise import NOISE_KINDS, make_noise
@@ -75,6 +75,9 @@ class Manifest:
     packets_lost: int
     call_active_level_db: float
     call_peak_db: float
+    call_gain_db: float
+    """Gain applied to the whole mix to keep its peak at -1 dBFS (0 unless noise pushed it over), dB.
+    Turn levels in the manifest include it."""
     files: dict[str, str]
     """File name -> SHA-256 of its bytes."""
     turns: list[TurnRecord]
@@ -179,9 +182,14 @@ def render_scenario(scenario: str | Path | dict[str, Any] | Scenario, out_dir: s
     offsets = list(np.cumsum([0] + [len(p.audio) for p in pieces[:-1]]))
     speech = np.concatenate([p.audio for p in pieces]).astype(np.float64)
     noise, measured = _noise_track(pieces, offsets, len(speech), sc.seed)
-    call = (speech + noise).astype(np.float32)
-    if np.max(np.abs(call)) >= 1.0:  # loud noise on loud speech: keep it below full scale
-        raise ScenarioError(f"{sc.source}: the mixed call clips; lower a volume_db or raise an snr_db")
+    mix = speech + noise
+    # loud noise on loud speech can pass full scale: turn the whole call down (levels stay relative)
+    gain_db = min(0.0, PEAK_CEILING_DB - peak_db(mix))
+    call = (mix * 10.0 ** (gain_db / 20.0)).astype(np.float32)
+    for p in pieces:
+        for key in ("active_level_db", "peak_db"):
+            if key in p.info:
+                p.info[key] += gain_db
     phone = telephone_channel(call, SAMPLE_RATE, packet_loss=sc.packet_loss, seed=sc.seed)
 
     out = Path(out_dir)
@@ -209,7 +217,7 @@ def render_scenario(scenario: str | Path | dict[str, Any] | Scenario, out_dir: s
     files["call_ulaw_8k.wav"] = hashlib.sha256(ulaw_bytes).hexdigest()
     manifest = Manifest(call_id=sc.call_id, seed=sc.seed, sample_rate=sr, duration_s=len(call) / sr,
                         packet_loss=sc.packet_loss, packets_lost=phone.packets_lost,
-                        call_active_level_db=active_level_db(call, sr), call_peak_db=peak_db(call),
+                        call_active_level_db=active_level_db(call, sr), call_peak_db=peak_db(call), call_gain_db=gain_db,
                         files=files, turns=records)
     (out / "manifest.json").write_text(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")

@@ -152,3 +152,15 @@ def test_unreadable_scenario_files(tmp_path):
     listy.write_text(yaml.safe_dump([1, 2]), encoding="utf-8")
     with pytest.raises(synth.ScenarioError, match="must be a mapping"):
         synth.load_scenario(listy)
+
+
+def test_loud_noise_turns_the_whole_call_down_instead_of_clipping(tmp_path, registry):
+    loud = {"seed": 1, "turns": [{"say": "I want a refund now.", "lang": "en", "voice": "flite:rms", "volume_db": 10,
+                                  "noise": {"kind": "white", "snr_db": -5}}]}
+    m = synth.render_scenario(loud, tmp_path, registry=registry)
+    assert m.call_gain_db < -1.0
+    assert m.call_peak_db == pytest.approx(-1.0, abs=0.01)
+    t = m.turns[0]
+    assert t.active_level_db == pytest.approx(-16.0 + m.call_gain_db, abs=0.5)
+    assert t.snr_db_measured == pytest.approx(-5.0, abs=1.0)
+    assert np.max(np.abs(_read(tmp_path / "call.wav"))) < 1.0
