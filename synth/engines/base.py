@@ -73,5 +73,6 @@ def command_version(cmd: list[str]) -> str:
         proc = subprocess.run(cmd, capture_output=True, check=False, timeout=10)
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return "unknown"
-    text = (proc.stdout or proc.stderr).decode(errors="replace").strip().splitlines()
-    return text[0].strip() if text else "unknown"
+    lines = [line.strip() for line in (proc.stdout or proc.stderr).decode(errors="replace").splitlines() if line.strip()]
+    # prefer the line that names the version (flite prints its copyright first)
+    return next((line for line in lines if "version" in line.lower()), lines[0] if lines else "unknown")
