@@ -1,7 +1,13 @@
 """emotion: caller audio (+ transcript) -> arousal / agitation timeline. Imports nothing from ivr or qa.
 
-The score is an advisory arousal signal from prosody (pitch, loudness, spectral balance, tempo) relative to
-the caller's own baseline, fused with lexical cues; only safety phrases are a hard trigger.
+What the score is: an advisory *arousal* signal from prosody (pitch level and range, loudness, spectral
+balance, tempo) measured against the caller's own first 12 s of speech, raised only when at least two cue
+families agree, fused with lexical cues from the transcript. Safety phrases are the only hard trigger.
+
+What it is not: a validated emotion detector. No labelled emotional speech was available; the features are
+checked against Praat/openSMILE and ground-truth signals, and the scorer only on synthetic (espeak-ng)
+calls whose "agitation" is a few global prosody settings. It says nothing reliable about valence (anger vs
+excitement) from voice alone, and its thresholds are priors until calibrated on rated in-domain calls.
 """
 
 from .api import clip_features, score_file

@@ -108,6 +108,7 @@ class CallPipeline:
             cues=ws.z,
             families=ws.families,
             instability=ws.instability,
+            level_step_db=ws.level_step_db,
             features=wf.to_dict(),
             lexical=[h.to_dict() for h in lex.hits if h.time is not None and t0 <= h.time < t1],
         )

@@ -40,6 +40,19 @@ ALPHA_PER_ST = 0.35
 HAMMARBERG_PER_ST = -0.35
 
 ALL_CUES = tuple(AROUSAL_CUES) + tuple(QUALITY_CUES)
+#: loudness this far from baseline (z) for LOUD_ONLY_N windows, with pitch and tempo families below AGREE_Z,
+#: is taken as a channel gain change even when it was gradual (AGC, a handset moved away)
+LOUD_ONLY_Z = 2.5
+LOUD_ONLY_N = 3
+
+
+def families_of(z: dict[str, float]) -> dict[str, float]:
+    """z of the three cue families: pitch (level, range), energy (loudness, tilt), tempo."""
+    return {
+        "pitch": max(z.get("f0_med_st", -Z_CLIP), z.get("f0_range_st", -Z_CLIP)),
+        "energy": max(z.get("loud_db", -Z_CLIP), 0.5 * (z.get("alpha_db", 0.0) - z.get("hammarberg_db", 0.0))),
+        "tempo": z.get("rate_syl_s", -Z_CLIP),
+    }
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class ArousalScorer:
         self._off_run = 0
         self._level_offset = 0.0
         self._last_step_t1: float | None = None
+        self._loud_only_run = 0
         self._history: list[WindowFeatures] = []
 
     def update(self, wf: WindowFeatures, new_speech_s: float) -> WindowScore:
@@ -132,14 +146,16 @@ class ArousalScorer:
             x = values[cue]
             if math.isfinite(x) and math.isfinite(mu):
                 z[cue] = float(np.clip((x - mu) / sd, -Z_CLIP, Z_CLIP))
+        if self._loudness_only(z, families_of(z)):
+            # a sustained loudness shift with pitch and tempo at baseline: re-baseline loudness (channel gain)
+            mu, _ = self.baseline.reference("loud_db")
+            self._level_offset += values["loud_db"] - mu
+            values["loud_db"] = mu
+            z["loud_db"] = 0.0
         num = sum(AROUSAL_CUES[c][0] * AROUSAL_CUES[c][1] * z[c] for c in AROUSAL_CUES if c in z)
         den = sum(AROUSAL_CUES[c][0] for c in AROUSAL_CUES if c in z)
         raw = num / den if den else 0.0
-        families = {
-            "pitch": max(z.get("f0_med_st", -Z_CLIP), z.get("f0_range_st", -Z_CLIP)),
-            "energy": max(z.get("loud_db", -Z_CLIP), 0.5 * (z.get("alpha_db", 0.0) - z.get("hammarberg_db", 0.0))),
-            "tempo": z.get("rate_syl_s", -Z_CLIP),
-        }
+        families = families_of(z)
         if sum(v > AGREE_Z for v in families.values()) < 2:
             raw = min(raw, SINGLE_FAMILY_CAP)
         score = 1.0 / (1.0 + math.exp(-2 * LOGISTIC_K * (raw - LOGISTIC_B)))
@@ -189,6 +205,16 @@ class ArousalScorer:
         if abs(d_loud) >= STEP_DB and d_f0 < STEP_MAX_F0_ST and d_alpha < STEP_MAX_ALPHA_DB and not recent_step:
             self._level_offset += d_loud
             self._last_step_t1 = wf.t1
+
+    def _loudness_only(self, z: dict[str, float], fam: dict[str, float]) -> bool:
+        loud_only = (
+            self.baseline.frozen is not None
+            and abs(z.get("loud_db", 0.0)) >= LOUD_ONLY_Z
+            and fam["pitch"] < AGREE_Z
+            and fam["tempo"] < AGREE_Z
+        )
+        self._loud_only_run = self._loud_only_run + 1 if loud_only else 0
+        return self._loud_only_run >= LOUD_ONLY_N
 
     def _hysteresis(self, smooth: float, confident: bool) -> None:
         self._on_run = self._on_run + 1 if smooth >= FLAG_ON else 0

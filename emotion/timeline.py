@@ -82,6 +82,8 @@ class EmotionWindow:
     """z of the pitch, energy and tempo cue families"""
     instability: float | None
     """voice-instability indicator (jitter, shimmer, HNR; QA only)"""
+    level_step_db: float
+    """loudness taken out so far as channel gain changes (handset, AGC), dB"""
     features: dict[str, float | str | None]
     """the raw window functionals (units in emotion.window.WindowFeatures)"""
     lexical: list[dict] = field(default_factory=list)
@@ -172,6 +174,9 @@ def summarize(windows: Sequence[EmotionWindow], hits: Sequence[LexicalHit], t0: 
         reasons.append("nothing to score: no audio")
     for h in in_hits:
         reasons.append(f"{h.category}: '{h.phrase}'")
+    steps = [w.level_step_db for w in inside if w.level_step_db]
+    if steps:
+        reasons.append(f"channel level change of {steps[-1]:+.0f} dB ignored")
     confidence = "none"
     if scored:
         confidence = "high" if any(w.confidence == "high" for w in scored) else "low"

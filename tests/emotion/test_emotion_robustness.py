@@ -141,6 +141,8 @@ def test_gain_step_is_not_emotion(calm_call, tel):
     scores = [w.score for w in tl.windows if w.score is not None]
     assert not any(w.flag for w in tl.windows)
     assert np.percentile(scores, 95) <= 0.5
+    assert tl.windows[-1].level_step_db == pytest.approx(8.0, abs=2.0)  # found and taken out of loudness
+    assert any("channel level change" in r for r in tl.summary.reasons)
 
 
 @pytest.mark.parametrize(
