@@ -100,6 +100,8 @@ def test_stream_matches_file(agitated_call):
     assert np.median(diffs) <= 0.02
     assert np.mean([w.flag == ref_scores[w.t1].flag for w in final.windows]) >= 0.95
     assert final.summary.label == ref.summary.label == "agitated"
+    # memory stays flat: only the last block's context is kept, not the call
+    assert len(s._pipe._analyzer._buf) < 2 * SR and len(s._pipe._blocks) <= 4
 
 
 def test_stream_window_arrives_within_two_seconds(agitated_call):
