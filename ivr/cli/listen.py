@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import click
@@ -28,10 +29,12 @@ def listen(ctx: click.Context, model_name: str | None, rate: int, device: int | 
         name = asr.check_microphone(mic)  # before the slow model load
         model = asr.load_model(model_name or cfg.asr_model or None, cfg.models_dir)
         rec = asr.StreamRecognizer(model, rate, grammar=phrases)
+        chunks = asr.microphone_chunks(mic)
+        first = next(chunks)  # the device is open and capturing once this returns
         click.echo(f"listening on {name!r} with {model.name} (Ctrl-C to stop)", err=True)
         deadline = time.monotonic() + seconds if seconds else None
         try:
-            for chunk in asr.microphone_chunks(mic):
+            for chunk in itertools.chain([first], chunks):
                 for r in rec.accept(chunk):
                     if r.is_final:
                         click.echo(f"\r\033[K[{r.start:6.2f}-{r.end:6.2f}] {r.text}  ({r.confidence:.2f})")
