@@ -63,7 +63,7 @@ def classify(lang: str | None, model: str | None) -> None:
     for lineno, raw in enumerate(sys.stdin.buffer, start=1):
         total += 1
         try:
-            text = raw.decode("utf-8").strip()
+            text = raw.decode("utf-8").lstrip("\ufeff").strip()  # a BOM is not speech
         except UnicodeDecodeError as exc:
             bad += 1
             click.echo(f"<stdin>:{lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})", err=True)
@@ -94,8 +94,13 @@ def eval_(file: str, model: str | None) -> None:
     Prints accuracy (overall and per language), per-intent precision and recall,
     and the confusion pairs. Bad lines are reported on stderr and skipped.
     """
-    with user_errors(OSError, UnicodeDecodeError):
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
+    try:
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first intent
+        lines = Path(file).read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot read: {exc.strerror or exc}") from exc
     examples, bad = [], 0
     for _, item in iter_lines(lines, file):
         if isinstance(item, DataError):

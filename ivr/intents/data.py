@@ -78,7 +78,7 @@ def read_tsv(path: str | Path) -> list[Example]:
     """Every example of a file; the first bad line raises :class:`DataError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read: {exc}", source=str(path)) from exc
     examples = []

@@ -37,7 +37,7 @@ def test_classify_with_forced_language(model_file):
 def test_eval_reports_accuracy_precision_recall_and_confusions(model_file, tmp_path):
     tsv = tmp_path / "small.tsv"
     tsv.write_text(
-        "intent\tlang\ttext\n"
+        "\ufeffintent\tlang\ttext\r\n"  # as a spreadsheet saves it: BOM and CRLF
         "repair_request\tzh-CN\t东西坏了想修\n"
         "bogus\tzh\tx\n"
         "payment_issue\ten\ti was charged twice\n"
@@ -62,6 +62,14 @@ def test_eval_of_a_file_with_nothing_usable_is_one_error(tmp_path):
     result = _run(["intents", "eval", str(tsv)])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == f"Error: {tsv}: no usable lines"
+
+
+def test_eval_of_a_file_that_is_not_utf8_is_one_error(tmp_path):
+    tsv = tmp_path / "latin1.tsv"
+    tsv.write_bytes("other\ten\tcaf\u00e9\n".encode("latin-1"))
+    result = _run(["intents", "eval", str(tsv)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {tsv}: not UTF-8 text (invalid continuation byte at byte 12)"]
 
 
 def test_train_writes_a_loadable_model(tmp_path):
