@@ -58,6 +58,39 @@ def build(phrases_file, flow, lang, out, seed, quick, name) -> None:
     click.echo(json.dumps(meta.get("accuracy", {}), ensure_ascii=False))
 
 
+@cli.command("tune")
+@click.argument("model_dir", type=click.Path(file_okay=False))
+def tune_cmd(model_dir) -> None:
+    """Re-tune the decoder settings of a built model (no retraining) and re-measure its accuracy."""
+    from .recipe import BuildConfig, retune
+
+    meta = retune(Path(model_dir), BuildConfig(), progress=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(meta.get("accuracy", {}), ensure_ascii=False))
+
+
+@cli.command("eval")
+@click.argument("model_dir", type=click.Path(file_okay=False))
+@click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False))
+@click.option("--flow", type=click.Path(dir_okay=False))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--per-phrase", default=2, show_default=True, type=int)
+def evaluate(model_dir, phrases_file, flow, seed, per_phrase) -> None:
+    """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)."""
+    from .export import read_metadata
+    from .phrases import PhraseSet
+    from .recipe import BuildConfig, heldout_accuracy
+
+    meta = read_metadata(Path(model_dir))
+    if phrases_file or flow:
+        phrases = _phrases(phrases_file, flow)
+    else:
+        phrases = PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
+                            groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
+    config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
+    summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="python -m voskbuild", standalone_mode=False)

@@ -13,6 +13,7 @@ from .hmm import transition_model_text
 from .nnet import NnetParams, nnet3_text
 
 METADATA_FILE = "hotline-model.json"
+_LANG_NAMES = {"zh": "Mandarin Chinese (zh)", "en": "English (en)"}
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,9 @@ class DecodeConfig:
     """Decoder settings written to conf/model.conf."""
 
     acoustic_scale: float = 0.3
-    beam: float = 13.0
-    lattice_beam: float = 6.0
-    max_active: int = 3000
+    beam: float = 11.0
+    lattice_beam: float = 5.0
+    max_active: int = 2000
     min_active: int = 200
     frame_subsampling_factor: int = 3
     trailing_silence: float = 0.5  # seconds of silence that end an utterance (endpoint rule 2)
@@ -67,7 +68,8 @@ def update_decode_config(out: Path, decode: DecodeConfig, silence_phone: int = 1
 
 def write_metadata(out: Path, metadata: dict) -> None:
     (out / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (out / "README.md").write_text(readme(metadata), encoding="utf-8")
+    # "README" like the official Vosk models (the registry reads languages from it)
+    (out / "README").write_text(readme(metadata), encoding="utf-8")
 
 
 def read_metadata(model_dir: Path) -> dict:
@@ -91,7 +93,7 @@ model = vosk.Model("{meta.get('name', '.')}")
 rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order status", "[unk]"]')
 ```
 
-- languages: {', '.join(meta.get('languages', []))}; sample rate {meta.get('sample_rate')} Hz (8 kHz telephone audio
+- languages: {' and '.join(_LANG_NAMES.get(x, x) for x in meta.get('languages', []))}; sample rate {meta.get('sample_rate')} Hz (8 kHz telephone audio
   works after resampling; the model was trained on wideband and mu-law telephone copies)
 - {len(meta.get('words', []))} words; `[unk]` is a garbage word for out-of-menu speech: put it in grammars
 - runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lexicon import UNK, Lexicon
+from .lexicon import SIL, UNK, Lexicon
 from .phones import PhoneTable, phone_table
 
 SIL_PROB = 0.5
@@ -43,7 +43,7 @@ def positional_prons(lexicon: Lexicon) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def disambiguate(prons: dict[str, tuple[str, ...]]) -> dict[str, int]:
+def disambiguate(prons: dict[str, tuple[str, ...]], reserve_unk: bool = True) -> dict[str, int]:
     """Disambiguation symbol index per word (0 = none), as Kaldi's add_lex_disambig.pl does.
 
     Homophones get #1, #2, ...; a pronunciation that is a proper prefix of another gets one too.
@@ -61,29 +61,39 @@ def disambiguate(prons: dict[str, tuple[str, ...]]) -> dict[str, int]:
             out[w] = next_k[pron]
         else:
             out[w] = 0
+    if reserve_unk and UNK in prons:
+        # a symbol of its own for the phone-loop garbage word (see _unk_loop)
+        out[UNK] = max(out.values()) + 1
     return out
 
 
 def lexicon_fst_text(lexicon: Lexicon, table: PhoneTable, words: WordTable, disambig: dict[str, int],
-                     unk_cost: float = 0.0) -> str:
+                     unk_cost: float = 0.0, unk_phone_cost: float | None = None, word_cost: float = 0.0) -> str:
     """L with optional silence between words, in OpenFst text format (integer labels).
 
-    ``unk_cost`` (-log prob) is added to the garbage word, trading false rejects against false accepts.
+    ``[unk]`` is a garbage word: with ``unk_phone_cost`` None it is the single trained garbage phone;
+    otherwise it is a free loop over every phone (garbage included) costing ``unk_phone_cost`` per
+    phone, so speech that matches no menu word is better explained by the loop than by a forced word.
+    ``unk_cost`` (-log prob) is added once per ``[unk]``; together they trade false rejects against
+    false accepts. ``word_cost`` is a word insertion penalty on every other word (Vosk's grammar is a
+    backoff bigram, so without it extra short words creep in around a phrase).
     """
-    sil = table.phone_id("SIL")
+    sil = table.phone_id(SIL)
     no_sil_cost, sil_cost = -math.log(1 - SIL_PROB), -math.log(SIL_PROB)
     start, loop, sil_state = 0, 1, 2
     lines = [f"{start} {loop} 0 0 {no_sil_cost}", f"{start} {sil_state} 0 0 {sil_cost}", f"{sil_state} {loop} {sil} 0"]
     next_state = 3
     disambig_ids = table.disambig_ids()
     for w, pron in positional_prons(lexicon).items():
+        if w == UNK and unk_phone_cost is not None:
+            continue
         labels = [table.phone_id(p) for p in pron]
         if disambig[w]:
             labels.append(disambig_ids[disambig[w]])
         src = loop
         for i, label in enumerate(labels):
             out = words.word_id(w) if i == 0 else 0
-            cost = unk_cost if (i == 0 and w == UNK) else 0.0
+            cost = 0.0 if i else (unk_cost if w == UNK else word_cost)
             if len(labels) == 1:
                 lines.append(f"{src} {loop} {label} {out} {no_sil_cost + cost}")
                 lines.append(f"{src} {sil_state} {label} {out} {sil_cost + cost}")
@@ -93,8 +103,28 @@ def lexicon_fst_text(lexicon: Lexicon, table: PhoneTable, words: WordTable, disa
             else:
                 lines.append(f"{src} {loop} {label} {out} {no_sil_cost}")
                 lines.append(f"{src} {sil_state} {label} {out} {sil_cost}")
+    if unk_phone_cost is not None:
+        lines += _unk_loop(table, words.word_id(UNK), disambig_ids[disambig[UNK]], next_state, loop, sil_state,
+                           unk_cost, unk_phone_cost)
     lines.append(f"{loop}")
     return "\n".join(lines) + "\n"
+
+
+def _unk_loop(table: PhoneTable, unk_id: int, marker: int, first: int, loop: int, sil_state: int,
+              unk_cost: float, phone_cost: float) -> list[str]:
+    """Arcs of the phone-loop garbage word: marker:[unk], then p_S, or p_B p_I* p_E, back to the loop."""
+    no_sil_cost, sil_cost = -math.log(1 - SIL_PROB), -math.log(SIL_PROB)
+    entry, middle, end = first, first + 1, first + 2
+    # the disambiguation marker keeps "[unk] over these phones" apart from a real word with the same phones
+    lines = [f"{loop} {entry} {marker} {unk_id} {unk_cost}"]
+    for base in table.base_phones:
+        if base == SIL:
+            continue
+        ids = {pos: table.phone_id(f"{base}_{pos}") for pos in "BIES"}
+        lines += [f"{entry} {end} {ids['S']} 0 {phone_cost}", f"{entry} {middle} {ids['B']} 0 {phone_cost}",
+                  f"{middle} {middle} {ids['I']} 0 {phone_cost}", f"{middle} {end} {ids['E']} 0 {phone_cost}"]
+    lines += [f"{end} {loop} 0 0 {no_sil_cost}", f"{end} {sil_state} 0 0 {sil_cost}"]
+    return lines
 
 
 def unigram_loop_text(words: WordTable) -> str:
@@ -116,20 +146,20 @@ class GraphParts:
     tm: object
 
 
-def build_graphs(lexicon: Lexicon, unk_cost: float = 0.0, self_loop_scale: float = 1.0,
-                 transition_scale: float = 1.0) -> GraphParts:
+def build_graphs(lexicon: Lexicon, unk_cost: float = 0.0, unk_phone_cost: float | None = None,
+                 word_cost: float = 0.0, self_loop_scale: float = 1.0, transition_scale: float = 1.0) -> GraphParts:
     import kaldi_hmm_gmm as khg
     import kaldifst
 
     from .hmm import make_transition_model
 
     prons = positional_prons(lexicon)
-    disambig = disambiguate(prons)
+    disambig = disambiguate(prons, reserve_unk=unk_phone_cost is not None)
     table = phone_table(lexicon, num_disambig=max(disambig.values()) + 1)
     words = WordTable(tuple(lexicon.prons))
     ctx, tm = make_transition_model(table)
 
-    lfst = kaldifst.compile(lexicon_fst_text(lexicon, table, words, disambig, unk_cost))
+    lfst = kaldifst.compile(lexicon_fst_text(lexicon, table, words, disambig, unk_cost, unk_phone_cost, word_cost))
     kaldifst.arcsort(lfst, sort_type="olabel")
     clfst, ilabels = kaldifst.compose_context(table.disambig_ids(), 1, 0, lfst)
     kaldifst.arcsort(clfst, sort_type="ilabel")

@@ -84,3 +84,24 @@ def nnet3_text(params: NnetParams) -> str:
     # "<Nnet3> " needs its trailing space before the newline; a blank line ends the config section
     return ("<Nnet3> \n" + "\n".join(config) + "\n\n" + f"<NumComponents> {len(comps)} \n" + "\n".join(comps)
             + f"\n</Nnet3> <LeftContext> 0 <RightContext> 0 <Priors> {_vector(params.priors)} \n")
+
+
+def read_nnet3_text(text: str) -> NnetParams:
+    """Parse the nnet3 part written by :func:`nnet3_text` back into arrays (for re-tuning a built model
+    without retraining, and to check the writer round-trips)."""
+    import re
+
+    start = text.index("<Nnet3>")
+    body = text[start:]
+    config = body.split("\n\n", 1)[0]
+    dim = int(re.search(r"input-node name=input dim=(\d+)", config).group(1))
+    first = re.search(r"component-node name=\S+ component=\S+ input=(.+)", config).group(1)
+    offsets = tuple(0 if part.strip() == "input" else int(part.split(",")[1].strip(" )"))
+                    for part in re.findall(r"Offset\(input, -?\d+\)|\binput\b(?!-)", first))
+    weights, biases = [], []
+    for m in re.finditer(r"<LinearParams> \[(.*?)\]\s*<BiasParams> \[(.*?)\]", body, re.S):
+        rows = [np.array(line.split(), dtype=np.float64) for line in m.group(1).strip().splitlines()]
+        weights.append(np.vstack(rows))
+        biases.append(np.array(m.group(2).split(), dtype=np.float64))
+    priors = np.array(re.search(r"<Priors> \[(.*?)\]", body, re.S).group(1).split(), dtype=np.float64)
+    return NnetParams(offsets, dim, tuple(weights), tuple(biases), priors)

@@ -6,6 +6,7 @@ does that for the CLI); evaluation decodes in a further child process.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -17,17 +18,29 @@ import numpy as np
 
 from .align import flat_start, state_chain, viterbi
 from .corpus import OOV_DEV, OOV_TEST
-from .data import PlanSizes, Rendered, UttSpec, plan_test, plan_utterances, render
+from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
 from .evaluate import cases_for, decode, summarize, word_time_errors
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import FRAME_SHIFT, mfcc
 from .lexicon import GBG, SIL, Lexicon, build_lexicon
+from .nnet import NnetParams
 from .phrases import PhraseSet
 from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, TRAIN_VARIANTS
 from .train import FrameSet, TrainConfig, Trainer, frame_set, priors_from_labels
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """One decoder setting to try."""
+
+    acoustic_scale: float
+    garbage_boost: float  # the garbage pdf's log prior is lowered by this much: a per-frame bonus for [unk]
+    unk_cost: float = 0.0  # graph cost of one [unk]
+    word_cost: float = 0.0  # graph cost of every other word (insertion penalty)
+    unk_phone_cost: float | None = None  # phone-loop garbage (slow to decode; None = garbage phone only)
 
 
 @dataclass(frozen=True)
@@ -40,30 +53,32 @@ class BuildConfig:
     sizes: PlanSizes = field(default_factory=PlanSizes)
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
-    rounds: int = 3  # alignment rounds: flat start, then (rounds - 1) Viterbi realignments
+    rounds: int = 2  # alignment rounds: flat start, then (rounds - 1) Viterbi realignments
     variants: tuple[str, ...] = TRAIN_VARIANTS
     flite: tuple[str, ...] = FLITE_TRAIN
-    #: decoder tuning grid, searched on a dev set of training voices and held-back OOV sentences
-    acoustic_scales: tuple[float, ...] = (0.3, 0.5, 0.8)
-    unk_costs: tuple[float, ...] = (0.0, 2.0, 4.0, 7.0)
+    #: decoder settings tried on a dev set of training voices and held-back OOV sentences
+    tuning: tuple[Tuning, ...] = (Tuning(0.3, 1.5), Tuning(0.3, 2.0), Tuning(0.3, 2.5), Tuning(0.3, 3.0),
+                                  Tuning(0.3, 1.5, word_cost=2.0), Tuning(0.3, 2.0, word_cost=2.0))
     false_accept_weight: float = 1.0  # tuning score = mean phrase accuracy - weight * mean false-accept rate
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
+    cache_dir: Path | None = None  # keep rendered features here between builds of the same plan
     test_per_phrase: int = 2
 
     @classmethod
     def quick(cls, **kw) -> "BuildConfig":
         """A small, fast build for tests and smoke runs."""
         kw = {"sizes": PlanSizes(renditions=6, digit_seqs=6, oov_per_sentence=1, noise_utts=20),
-              "train": TrainConfig(hidden=(192, 128), epochs=3), "rounds": 2, "acoustic_scales": (0.5,),
-              "unk_costs": (2.0,), "evaluate": False} | kw
+              "train": TrainConfig(hidden=(192, 128), epochs=3), "rounds": 2, "tuning": (Tuning(0.3, 1.5),),
+              "evaluate": False} | kw
         return cls(**kw)
 
 
 @dataclass
 class _Corpus:
-    rendered: list[Rendered]
     feats: list[np.ndarray]
+    speech: list[tuple[int, int]]  # known speech region per utterance, in 10 ms frames
     word_prons: list[list[tuple[int, ...]]]  # pdf ids per word per utterance
+    audio_seconds: float
 
 
 def _pdf_prons(lexicon: Lexicon) -> dict[str, tuple[int, ...]]:
@@ -71,18 +86,35 @@ def _pdf_prons(lexicon: Lexicon) -> dict[str, tuple[int, ...]]:
     return {w: tuple(index[p] for p in pron) for w, pron in lexicon.prons.items()}
 
 
-def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress) -> _Corpus:
+def _plan_key(plan: list[UttSpec]) -> str:
+    return hashlib.sha1(("features-v3" + repr(plan)).encode("utf-8")).hexdigest()[:16]
+
+
+def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress, cache_dir: Path | None = None) -> _Corpus:
+    """Render and featurise the plan; with ``cache_dir``, features are kept per plan (same plan, same audio)."""
     pdf_prons = _pdf_prons(lexicon)
-    rendered, feats, prons = [], [], []
+    prons = [[pdf_prons[w] for w in spec.words] for spec in plan]
+    cache = cache_dir / f"corpus-{_plan_key(plan)}.npz" if cache_dir else None
+    if cache and cache.is_file():
+        data = np.load(cache)
+        feats = np.split(data["feats"], np.cumsum(data["lengths"])[:-1])
+        progress(f"data: {len(plan)} utterances from cache {cache}")
+        return _Corpus(feats, [tuple(r) for r in data["speech"]], prons, float(data["audio_seconds"]))
+    feats, speech = [], []
+    audio_s = 0.0
     t0 = time.perf_counter()
     for i, spec in enumerate(plan):
         r = render(spec)
-        rendered.append(r)
-        feats.append(mfcc(r.audio))
-        prons.append([pdf_prons[w] for w in spec.words])
+        feats.append(mfcc(r.audio, seed=spec.seed))
+        speech.append((int(r.speech_start / FRAME_SHIFT), int(r.speech_end / FRAME_SHIFT)))
+        audio_s += len(r.audio) / 16000
         if (i + 1) % 500 == 0 or i + 1 == len(plan):
             progress(f"data: {i + 1}/{len(plan)} utterances ({time.perf_counter() - t0:.0f} s)")
-    return _Corpus(rendered, feats, prons)
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, feats=np.concatenate(feats), lengths=np.array([len(f) for f in feats]),
+                 speech=np.array(speech), audio_seconds=audio_s)
+    return _Corpus(feats, speech, prons, audio_s)
 
 
 def _realign(trainer: Trainer, fs: FrameSet, corpus: _Corpus, labels: np.ndarray, priors: np.ndarray,
@@ -108,8 +140,7 @@ def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress
     sil, gbg = lexicon.base_phones.index(SIL), lexicon.base_phones.index(GBG)
     fs = frame_set(corpus.feats)
     labels = np.concatenate([
-        flat_start(len(f), (int(r.speech_start / FRAME_SHIFT), int(r.speech_end / FRAME_SHIFT)), p, sil, gbg)
-        for f, r, p in zip(corpus.feats, corpus.rendered, corpus.word_prons)])
+        flat_start(len(f), region, p, sil, gbg) for f, region, p in zip(corpus.feats, corpus.speech, corpus.word_prons)])
     trainer = Trainer(fs, num_pdfs, config.train)
     progress(f"train: {len(labels)} frames, {num_pdfs} pdfs, net {config.train.hidden}")
     for rnd in range(config.rounds):
@@ -139,9 +170,9 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
     lexicon = build_lexicon(phrases, config.langs)
     progress(f"lexicon: {len(lexicon.prons)} words, {len(lexicon.base_phones)} phones")
     plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite)
-    corpus = make_corpus(plan, lexicon, progress)
+    corpus = make_corpus(plan, lexicon, progress, config.cache_dir)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
-    audio_s = sum(len(r.audio) for r in corpus.rendered) / 16000
+    audio_s = corpus.audio_seconds
     meta = {
         "name": config.name,
         "format": "vosk",
@@ -153,6 +184,7 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "groups": {name: list(ps) for name, ps in phrases.groups},
         "words": lexicon.words,
         "lexicon": {w: " ".join(p) for w, p in lexicon.prons.items()},
+        "phones": lexicon.base_phones,  # pdf id = index
         "training": {
             "utterances": len(plan),
             "audio_minutes": round(audio_s / 60, 1),
@@ -168,12 +200,10 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "accuracy": {},
     }
     out.mkdir(parents=True, exist_ok=True)
-    decode_config, unk_cost, dev = tune(out, phrases, lexicon, nnet, config, meta, progress)
-    meta["decode"] = asdict(decode_config) | {"unk_cost": unk_cost}
+    decode_config, best, dev = tune(out, phrases, lexicon, nnet, config, meta, progress)
+    meta["decode"] = asdict(decode_config) | asdict(best)
     meta["tuning_dev"] = dev
-    from .graph import build_graphs
-
-    write_model(out, build_graphs(lexicon, unk_cost), nnet, decode_config, meta)
+    write_tuned(out, lexicon, nnet, decode_config, best, meta)
     if config.evaluate:
         meta["accuracy"] = heldout_accuracy(out, phrases, config, progress)
     meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
@@ -182,37 +212,50 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
     return meta
 
 
+def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boost: float) -> NnetParams:
+    """Lower the garbage pdf's prior by ``boost`` (natural log): the decoder subtracts log priors, so
+    every garbage frame gains ``acoustic_scale * boost``, making ``[unk]`` win over a forced menu word."""
+    priors = nnet.priors.copy()
+    priors[lexicon.base_phones.index(GBG)] *= np.exp(-boost)
+    return replace(nnet, priors=priors / priors.sum())
+
+
 def _score(summary: dict[str, float], fa_weight: float) -> float:
     accs = [v for k, v in summary.items() if k.startswith("acc_")]
     fas = [v for k, v in summary.items() if k.startswith("false_accept_")]
     return float(np.mean(accs) - fa_weight * (np.mean(fas) if fas else 0.0))
 
 
-def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet, config: BuildConfig, meta: dict,
-         progress: Progress) -> tuple[DecodeConfig, float, dict]:
-    """Pick the acoustic scale and garbage cost on a dev set (training voices, unseen renditions,
-    held-back OOV sentences), decoding with the real vosk in a child process."""
+def write_tuned(out: Path, lexicon: Lexicon, nnet: NnetParams, decode_config: DecodeConfig, t: Tuning,
+                meta: dict) -> None:
     from .graph import build_graphs
 
-    if len(config.unk_costs) * len(config.acoustic_scales) == 1:
-        return (replace(config.decode, acoustic_scale=config.acoustic_scales[0]), config.unk_costs[0], {})
+    graphs = build_graphs(lexicon, t.unk_cost, t.unk_phone_cost, t.word_cost)
+    write_model(out, graphs, boost_garbage(nnet, lexicon, t.garbage_boost), decode_config, meta)
+
+
+def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, config: BuildConfig, meta: dict,
+         progress: Progress) -> tuple[DecodeConfig, Tuning, dict]:
+    """Pick the decoder setting on a dev set (training voices, unseen renditions, held-back OOV
+    sentences), decoding with the real vosk in a child process."""
+    if len(config.tuning) == 1:
+        t = config.tuning[0]
+        return replace(config.decode, acoustic_scale=t.acoustic_scale), t, {}
     dev_plan = plan_test(phrases, config.langs, config.variants, config.seed + 1, per_phrase=1,
                          flite=config.flite, oov=OOV_DEV)
     cases = cases_for([render(s) for s in dev_plan], phrases, config.seed + 1)
-    best: tuple[float, DecodeConfig, float, dict] | None = None
-    for unk_cost in config.unk_costs:
-        graphs = build_graphs(lexicon, unk_cost)
-        for acwt in config.acoustic_scales:
-            candidate = replace(config.decode, acoustic_scale=acwt)
-            write_model(out, graphs, nnet, candidate, meta)
-            outcomes, _ = decode(out, cases)
-            summary = summarize(outcomes)
-            score = _score(summary, config.false_accept_weight)
-            progress(f"tune: acoustic scale {acwt}, unk cost {unk_cost}: score {score:.3f} {summary}")
-            if best is None or score > best[0]:
-                best = (score, candidate, unk_cost, summary)
+    best: tuple[float, DecodeConfig, Tuning, dict] | None = None
+    for t in config.tuning:
+        candidate = replace(config.decode, acoustic_scale=t.acoustic_scale)
+        write_tuned(out, lexicon, nnet, candidate, t, meta)
+        outcomes, _ = decode(out, cases)
+        summary = summarize(outcomes)
+        score = _score(summary, config.false_accept_weight)
+        progress(f"tune: {t}: score {score:.3f} {summary}")
+        if best is None or score > best[0]:
+            best = (score, candidate, t, summary)
     assert best is not None
-    progress(f"tune: chose acoustic scale {best[1].acoustic_scale}, unk cost {best[2]}")
+    progress(f"tune: chose {best[2]}")
     return best[1], best[2], best[3]
 
 
@@ -232,3 +275,28 @@ def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, p
 
 def with_decode(config: BuildConfig, **kw) -> BuildConfig:
     return replace(config, decode=replace(config.decode, **kw))
+
+
+def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> dict:
+    """Re-run decoder tuning (and the held-out measurement) on an already built model, reusing its
+    network: everything needed is in its metadata and ``am/final.mdl``."""
+    from .export import read_metadata
+    from .nnet import read_nnet3_text
+
+    meta = read_metadata(model_dir)
+    lexicon = Lexicon({w: tuple(p.split()) for w, p in meta["lexicon"].items()})
+    if meta.get("phones") and meta["phones"] != lexicon.base_phones:
+        raise VoskBuildError(f"{model_dir}: its phone list does not match its lexicon")
+    phrases = PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
+                        groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
+    nnet = read_nnet3_text((model_dir / "am" / "final.mdl").read_text(encoding="utf-8"))
+    nnet = boost_garbage(nnet, lexicon, -float(meta.get("decode", {}).get("garbage_boost", 0.0)))  # undo
+    config = replace(config, langs=tuple(meta["languages"]), seed=int(meta["seed"]))
+    decode_config, best, dev = tune(model_dir, phrases, lexicon, nnet, config, meta, progress)
+    meta["decode"] = asdict(decode_config) | asdict(best)
+    meta["tuning_dev"] = dev
+    write_tuned(model_dir, lexicon, nnet, decode_config, best, meta)
+    if config.evaluate:
+        meta["accuracy"] = heldout_accuracy(model_dir, phrases, config, progress)
+    write_metadata(model_dir, meta)
+    return meta

@@ -18,6 +18,7 @@ class TrainConfig:
     epochs: int = 4  # per training round
     batch: int = 512  # frames
     lr: float = 2e-3
+    dropout: float = 0.2  # after each hidden ReLU; synthetic voices are few, so the net overfits easily
     seed: int = 0
 
 
@@ -46,14 +47,15 @@ def _spliced(fs: FrameSet, idx: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 class _Model:
     """Holds the torch module; kept out of module scope so importing voskbuild never imports torch."""
 
-    def __init__(self, in_dim: int, hidden: tuple[int, ...], out_dim: int, seed: int):
+    def __init__(self, in_dim: int, hidden: tuple[int, ...], out_dim: int, seed: int, dropout: float):
         import torch
 
         torch.manual_seed(seed)
         layers: list = []
         prev = in_dim
         for h in hidden:
-            layers += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
+            # inverted dropout: nothing to rescale at export, Kaldi sees plain affine + ReLU
+            layers += [torch.nn.Linear(prev, h), torch.nn.ReLU(), torch.nn.Dropout(dropout)]
             prev = h
         layers.append(torch.nn.Linear(prev, out_dim))
         self.net = torch.nn.Sequential(*layers)
@@ -71,7 +73,8 @@ class Trainer:
         self.offsets = np.asarray(config.offsets)
         self.mean = fs.feats.mean(axis=0)
         self.std = fs.feats.std(axis=0) + 1e-5
-        self.model = _Model(fs.feats.shape[1] * len(config.offsets), config.hidden, num_pdfs, config.seed)
+        self.model = _Model(fs.feats.shape[1] * len(config.offsets), config.hidden, num_pdfs, config.seed,
+                             config.dropout)
         self.opt = torch.optim.Adam(self.model.net.parameters(), lr=config.lr)
         self.rng = np.random.default_rng(config.seed)
 

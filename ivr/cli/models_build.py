@@ -13,6 +13,16 @@ import sys
 import click
 
 
+def _run_worker(args: list[str]) -> str:
+    """Run ``python -m voskbuild ...``; progress passes through on stderr, stdout is returned."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "voskbuild", *args], stdout=subprocess.PIPE, text=True, env=env)
+    if proc.returncode != 0:
+        # the worker already printed its one "Error: ..." line on stderr
+        raise SystemExit(proc.returncode if proc.returncode > 0 else 1)
+    return proc.stdout.strip()
+
+
 @click.command("build")
 @click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False),
               help="Plain phrase list: one phrase a line, optionally 'zh: ...' / 'en: ...'.")
@@ -25,16 +35,30 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
     """Build a Vosk command model trained on synthesised speech."""
     if bool(phrases_file) == bool(flow):
         raise click.UsageError("give exactly one of --phrases FILE or --flow FILE")
-    args = [sys.executable, "-m", "voskbuild", "build", "--lang", lang, "-o", out, "--seed", str(seed)]
+    args = ["build", "--lang", lang, "-o", out, "--seed", str(seed)]
     args += ["--phrases", phrases_file] if phrases_file else ["--flow", flow]
     if quick:
         args.append("--quick")
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    # progress goes straight through on stderr; the last line on stdout is the accuracy summary
-    proc = subprocess.run(args, stdout=subprocess.PIPE, text=True, env=env)
-    if proc.returncode != 0:
-        # the worker already printed its one "Error: ..." line on stderr
-        raise SystemExit(proc.returncode if proc.returncode > 0 else 1)
+    summary = _run_worker(args)
     click.echo(f"model written to {out}")
-    if proc.stdout.strip():
-        click.echo(f"held-out accuracy: {proc.stdout.strip().splitlines()[-1]}")
+    if summary:
+        click.echo(f"held-out accuracy: {summary.splitlines()[-1]}")
+
+
+@click.command("eval")
+@click.argument("model_dir", type=click.Path(file_okay=False))
+@click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False), help="Phrase list to test.")
+@click.option("--flow", type=click.Path(dir_okay=False), help="Flow whose phrases to test.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--per-phrase", default=2, show_default=True, type=int, help="Utterances per phrase.")
+def evaluate(model_dir: str, phrases_file: str | None, flow: str | None, seed: int, per_phrase: int) -> None:
+    """Phrase accuracy and false accepts of a built model on held-out synthetic voices.
+
+    Without --phrases/--flow the phrases recorded in the model's metadata are used.
+    """
+    args = ["eval", model_dir, "--seed", str(seed), "--per-phrase", str(per_phrase)]
+    if phrases_file:
+        args += ["--phrases", phrases_file]
+    if flow:
+        args += ["--flow", flow]
+    click.echo(_run_worker(args))

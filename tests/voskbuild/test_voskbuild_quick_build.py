@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ PHRASES = Path(__file__).resolve().parent / "data" / "phrases.txt"
 
 def test_quick_model_has_vosk_files_and_metadata(quick_model):
     for rel in ("am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/HCLr.fst", "graph/Gr.fst",
-                "graph/disambig_tid.int", "graph/words.txt", "graph/phones/word_boundary.int", "README.md"):
+                "graph/disambig_tid.int", "graph/words.txt", "graph/phones/word_boundary.int", "README"):
         assert (quick_model / rel).is_file(), rel
     assert not (quick_model / "graph" / "HCLG.fst").exists()  # a static HCLG would disable grammars
     meta = read_metadata(quick_model)
@@ -68,3 +69,14 @@ def test_cli_reports_bad_input_with_one_error_line(tmp_path):
                            "-o", str(tmp_path / "m")], capture_output=True, text=True)
     assert proc.returncode != 0 and proc.stderr.startswith("Error: unknown language 'fr'")
     assert not (tmp_path / "m").exists()
+
+
+def test_eval_command_reports_heldout_accuracy(quick_model):
+    from ivr.cli.models_build import evaluate
+
+    result = CliRunner().invoke(evaluate, [str(quick_model), "--per-phrase", "1", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert {"false_accept_oov", "false_accept_noise", "real_time_factor", "word_times_within_100ms"} <= set(summary)
+    assert any(k.startswith("acc_zh_") for k in summary) and any(k.startswith("acc_en_") for k in summary)
+    assert 0.0 <= summary["false_accept_oov"] <= 1.0

@@ -65,3 +65,37 @@ def test_validate_catches_what_would_abort_kaldi(params, message):
 def test_priors_are_smoothed_and_sum_to_one():
     p = priors_from_labels(np.array([0, 0, 1]), 4)
     assert p.shape == (4,) and np.all(p > 0) and abs(p.sum() - 1) < 1e-9 and p[0] > p[1] > p[2]
+
+
+def test_nnet3_text_round_trips():
+    from voskbuild.nnet import read_nnet3_text
+
+    p = _params(out_dim=5)
+    back = read_nnet3_text("<TransitionModel> ... </TransitionModel> " + nnet3_text(p))
+    assert back.offsets == p.offsets and back.feat_dim == 2
+    for a, b in zip(back.weights + back.biases, p.weights + p.biases):
+        assert np.allclose(a, b, rtol=1e-6)
+    assert np.allclose(back.priors, p.priors)
+
+
+def test_garbage_word_variants_in_the_lexicon_fst():
+    from voskbuild import build_lexicon, parse_phrase_list
+    from voskbuild.graph import WordTable, disambiguate, lexicon_fst_text, positional_prons
+    from voskbuild.phones import phone_table
+
+    lex = build_lexicon(parse_phrase_list("order\n"), ("en",))
+    words = WordTable(tuple(lex.prons))
+    unk = words.word_id("[unk]")
+    plain = disambiguate(positional_prons(lex), reserve_unk=False)
+    table = phone_table(lex, max(plain.values()) + 1)
+    arcs = [line.split() for line in lexicon_fst_text(lex, table, words, plain, unk_cost=2.5).splitlines()]
+    unk_arcs = [a for a in arcs if len(a) >= 4 and a[3] == str(unk)]
+    assert {a[2] for a in unk_arcs} == {str(table.phone_id("GBG_S"))}
+    assert all(float(a[4]) > 2.5 for a in unk_arcs)  # the garbage cost on top of the silence choice
+    marked = disambiguate(positional_prons(lex), reserve_unk=True)
+    table = phone_table(lex, max(marked.values()) + 1)
+    text = lexicon_fst_text(lex, table, words, marked, unk_phone_cost=1.0)
+    marker = table.disambig_ids()[marked["[unk]"]]
+    entry = [a for a in (line.split() for line in text.splitlines()) if len(a) >= 4 and a[3] == str(unk)]
+    assert len(entry) == 1 and entry[0][2] == str(marker)  # loop entered through its own marker
+    assert sum(1 for line in text.splitlines() if line.endswith(" 1.0")) == 4 * (len(lex.base_phones) - 1)
