@@ -11,7 +11,7 @@ from flask import Flask, jsonify
 
 from ivr.callcontrol import CallControl, TwilioCallControl
 from ivr.calls import CallService, RouteHook
-from ivr.config import ConfigError, Settings, load_settings
+from ivr.config import ConfigError, Settings, load_settings, webhook_problems
 from ivr.engine import FlowEngine
 from ivr.flow import Flow, load_flow
 from ivr.orders import OrderBackend, SqliteOrderBackend
@@ -116,6 +116,8 @@ def create_app(
     :class:`qa.store.StoreError` with a clear message when something is wrong at start.
     """
     settings = settings or load_settings(overrides=overrides)
+    if webhook_problems(settings):
+        raise ConfigError(webhook_problems(settings))
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     flow = load_flow(settings.flow_file)
     speech_model = load_speech_model(settings)

@@ -244,9 +244,14 @@ def validate(settings: Settings) -> list[str]:
         problems.append("port: must be between 1 and 65535")
     if settings.database_url and "://" not in settings.database_url:
         problems.append(f"database_url: {settings.database_url!r} is not a SQLAlchemy URL")
-    if not settings.twilio_auth_token and not settings.disable_signature_check:
-        problems.append(
-            "twilio_auth_token: required to validate X-Twilio-Signature "
-            "(set HOTLINE_TWILIO_AUTH_TOKEN, or disable_signature_check=true for development)"
-        )
     return problems
+
+
+def webhook_problems(settings: Settings) -> list[str]:
+    """What the web app additionally needs: a token to check Twilio's signatures (other commands do not)."""
+    if not settings.twilio_auth_token and not settings.disable_signature_check:
+        return [
+            "twilio_auth_token: required to validate X-Twilio-Signature "
+            "(set HOTLINE_TWILIO_AUTH_TOKEN, or run 'hotline serve --dev' / disable_signature_check=true for development)"
+        ]
+    return []

@@ -66,6 +66,10 @@ class CallListener:
         """The same for already decoded 8 kHz int16 samples."""
         return self._speech(self.recognizer.accept(pcm))
 
+    def close(self) -> None:
+        """Hand the warm recogniser back to the shared model, so the next call starts fast."""
+        self.recognizer.close()
+
     def finish(self) -> list[Speech]:
         result = self.recognizer.finish()
         return self._speech([result] if result else [])

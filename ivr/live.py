@@ -177,3 +177,4 @@ def init_app(app: Flask, live: LiveSpeech) -> None:
             if session.listener is not None:
                 log.info("call %s media ended; latency %s", session.call_sid,
                          session.listener.recognizer.latency.summary())
+                session.listener.close()

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 import click
 
 from ivr.cli import LazyGroup
-from ivr.config import ConfigError, load_settings
-
-_TOKEN_SETTING = "twilio_auth_token"
+from ivr.cli._common import settings_from
 
 
 @dataclass(frozen=True)
@@ -26,18 +24,8 @@ class ASRSettings:
 
 
 def asr_settings(ctx: click.Context) -> ASRSettings:
-    """``asr_model`` and ``models_dir`` from hotline.toml / HOTLINE_* variables.
-
-    Speech commands serve no webhooks, so a missing Twilio token (required for
-    ``serve``) must not stop them; every other config problem still does.
-    """
-    config_path = (ctx.find_root().obj or {}).get("config_path")
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        if not exc.problems or not all(p.startswith(_TOKEN_SETTING) for p in exc.problems):
-            raise click.ClickException(str(exc)) from exc
-        settings = load_settings(config_path, overrides={_TOKEN_SETTING: "not-used-by-speech-commands"})
+    """``asr_model`` and ``models_dir`` from hotline.toml / HOTLINE_* variables."""
+    settings = settings_from(ctx)
     return ASRSettings(settings.asr_model, settings.models_dir)
 
 
