@@ -9,7 +9,7 @@ build`` (``ivr.cli.models_build``) does that for you.
 
 from .errors import VoskBuildError
 from .evaluate import Case, Outcome, cases_for, decode, node_grammars, summarize, word_time_errors
-from .export import METADATA_FILE, DecodeConfig, read_metadata
+from .export import METADATA_FILE, DecodeConfig, phrases_from_metadata, read_metadata
 from .lexicon import UNK, Lexicon, build_lexicon
 from .phrases import PhraseSet, load_phrases, parse_flow, parse_phrase_list
 from .recipe import BuildConfig, build
@@ -32,6 +32,7 @@ __all__ = [
     "node_grammars",
     "parse_flow",
     "parse_phrase_list",
+    "phrases_from_metadata",
     "read_metadata",
     "summarize",
     "word_time_errors",

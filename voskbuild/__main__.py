@@ -76,16 +76,11 @@ def tune_cmd(model_dir) -> None:
 @click.option("--per-phrase", default=2, show_default=True, type=int)
 def evaluate(model_dir, phrases_file, flow, seed, per_phrase) -> None:
     """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)."""
-    from .export import read_metadata
-    from .phrases import PhraseSet
+    from .export import phrases_from_metadata, read_metadata
     from .recipe import BuildConfig, heldout_accuracy
 
     meta = read_metadata(Path(model_dir))
-    if phrases_file or flow:
-        phrases = _phrases(phrases_file, flow)
-    else:
-        phrases = PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
-                            groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
+    phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
     config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
     summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(summary, ensure_ascii=False))

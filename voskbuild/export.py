@@ -11,6 +11,7 @@ from .features import MFCC_CONF
 from .graph import GraphParts, write_const
 from .hmm import transition_model_text
 from .nnet import NnetParams, nnet3_text
+from .phrases import PhraseSet
 
 METADATA_FILE = "hotline-model.json"
 _LANG_NAMES = {"zh": "Mandarin Chinese (zh)", "en": "English (en)"}
@@ -77,6 +78,12 @@ def read_metadata(model_dir: Path) -> dict:
         return json.loads((Path(model_dir) / METADATA_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise VoskBuildError(f"{model_dir}: no readable {METADATA_FILE}: {exc}") from exc
+
+
+def phrases_from_metadata(meta: dict) -> PhraseSet:
+    """The phrases (and menu groups) a model was built for, as recorded in its metadata."""
+    return PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
+                     groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
 
 
 def readme(meta: dict) -> str:

@@ -200,12 +200,7 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "accuracy": {},
     }
     out.mkdir(parents=True, exist_ok=True)
-    decode_config, best, dev = tune(out, phrases, lexicon, nnet, config, meta, progress)
-    meta["decode"] = asdict(decode_config) | asdict(best)
-    meta["tuning_dev"] = dev
-    write_tuned(out, lexicon, nnet, decode_config, best, meta)
-    if config.evaluate:
-        meta["accuracy"] = heldout_accuracy(out, phrases, config, progress)
+    _tune_and_measure(out, phrases, lexicon, nnet, config, meta, progress)
     meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
     write_metadata(out, meta)
     progress(f"model written to {out} in {meta['training']['build_seconds']} s")
@@ -280,23 +275,28 @@ def with_decode(config: BuildConfig, **kw) -> BuildConfig:
 def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> dict:
     """Re-run decoder tuning (and the held-out measurement) on an already built model, reusing its
     network: everything needed is in its metadata and ``am/final.mdl``."""
-    from .export import read_metadata
+    from .export import phrases_from_metadata, read_metadata
     from .nnet import read_nnet3_text
 
     meta = read_metadata(model_dir)
     lexicon = Lexicon({w: tuple(p.split()) for w, p in meta["lexicon"].items()})
     if meta.get("phones") and meta["phones"] != lexicon.base_phones:
         raise VoskBuildError(f"{model_dir}: its phone list does not match its lexicon")
-    phrases = PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
-                        groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
+    phrases = phrases_from_metadata(meta)
     nnet = read_nnet3_text((model_dir / "am" / "final.mdl").read_text(encoding="utf-8"))
     nnet = boost_garbage(nnet, lexicon, -float(meta.get("decode", {}).get("garbage_boost", 0.0)))  # undo
     config = replace(config, langs=tuple(meta["languages"]), seed=int(meta["seed"]))
-    decode_config, best, dev = tune(model_dir, phrases, lexicon, nnet, config, meta, progress)
-    meta["decode"] = asdict(decode_config) | asdict(best)
-    meta["tuning_dev"] = dev
-    write_tuned(model_dir, lexicon, nnet, decode_config, best, meta)
-    if config.evaluate:
-        meta["accuracy"] = heldout_accuracy(model_dir, phrases, config, progress)
+    _tune_and_measure(model_dir, phrases, lexicon, nnet, config, meta, progress)
     write_metadata(model_dir, meta)
     return meta
+
+
+def _tune_and_measure(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, config: BuildConfig,
+                      meta: dict, progress: Progress) -> None:
+    """Tune the decoder, write the model with the chosen setting, measure held-out accuracy (into meta)."""
+    decode_config, best, dev = tune(out, phrases, lexicon, nnet, config, meta, progress)
+    meta["decode"] = asdict(decode_config) | asdict(best)
+    meta["tuning_dev"] = dev
+    write_tuned(out, lexicon, nnet, decode_config, best, meta)
+    if config.evaluate:
+        meta["accuracy"] = heldout_accuracy(out, phrases, config, progress)

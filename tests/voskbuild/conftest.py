@@ -35,14 +35,12 @@ def heldout_950618(shipped_model):
     """Held-out test utterances for the shipped model's phrases (the 950618 flow it was built from):
     voices never trained on, half of them through the 8 kHz mu-law telephone channel (fed to vosk at
     8 kHz), each with its menu node's grammar."""
-    from voskbuild import PhraseSet, cases_for, read_metadata
+    from voskbuild import cases_for, phrases_from_metadata, read_metadata
     from voskbuild.corpus import OOV_TEST
     from voskbuild.data import plan_test, render
     from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS
 
-    meta = read_metadata(shipped_model)
-    phrases = PhraseSet(zh=tuple(meta["phrases"]["zh"]), en=tuple(meta["phrases"]["en"]),
-                        groups=tuple((k, tuple(v)) for k, v in meta["groups"].items()))
+    phrases = phrases_from_metadata(read_metadata(shipped_model))
     plan = plan_test(phrases, ("zh", "en"), HELDOUT_VARIANTS, seed=2026, per_phrase=2, flite=FLITE_HELDOUT,
                      oov=OOV_TEST)
     rendered = [render(s) for s in plan]
