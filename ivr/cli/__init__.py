@@ -42,16 +42,23 @@ SUMMARIES: dict[str, str] = {
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
-    def __init__(self, *args, lazy: dict[str, str], **kwargs):
+    def __init__(self, *args, lazy: dict[str, str], summaries: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._lazy = lazy
+        self._summaries = summaries or {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._lazy))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # help from SUMMARIES, so `hotline --help` imports no subcommand (and no Vosk/librosa)
-        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        rows = []
+        for name in self.list_commands(ctx):
+            summary = self._summaries.get(name)
+            if summary is None:  # no summary given: import the command for its help
+                command = self.get_command(ctx, name)
+                summary = command.get_short_help_str(limit=70) if command else ""
+            rows.append((name, summary))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -62,7 +69,7 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
 
-@click.group(cls=LazyGroup, lazy=SUBCOMMANDS)
+@click.group(cls=LazyGroup, lazy=SUBCOMMANDS, summaries=SUMMARIES)
 @click.version_option(package_name="hotline")
 @click.option(
     "--config",

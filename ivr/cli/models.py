@@ -47,7 +47,7 @@ def _describe(info, default: str) -> list[str]:
     ]
 
 
-@click.group(cls=LazyGroup, lazy={"build": "ivr.cli.models_build:build"})
+@click.group(cls=LazyGroup, lazy={"build": "ivr.cli.models_build:build", "eval": "ivr.cli.models_build:evaluate"})
 def models() -> None:
     """List, inspect, install, download and build Vosk speech models."""
 
