@@ -59,14 +59,7 @@ class LoadedModel:
             return idle.pop() if idle else None
 
     def release_idle(self, rate: int, decoder: Any) -> None:
-        """Keep a decoder for reuse (dropped when ``pool_size`` are already idle).
-
-        Decoders of models with i-vectors are dropped instead: they carry the last speaker's
-        adaptation into the next call or file, so the same audio would transcribe differently
-        depending on what was decoded before.
-        """
-        if self.info.has_ivector:
-            return
+        """Keep a decoder for reuse (dropped when ``pool_size`` are already idle)."""
         with self._warn_lock:
             idle = self._idle.setdefault(rate, [])
             if len(idle) < self.pool_size:

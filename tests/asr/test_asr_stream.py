@@ -98,10 +98,7 @@ def test_reset_keeps_stream_time(ko_model, speech):
 
 def test_finished_stream_hands_its_recognizer_to_the_next(ko_model, speech, stream_reference):
     u = speech["rain"]
-    # pooling applies to models without i-vectors (a command model); the Korean model stands in for one
-    from dataclasses import replace
-
-    pooled = asr.LoadedModel(replace(ko_model.info, has_ivector=False), ko_model.vosk_model, pool_size=1)
+    pooled = asr.LoadedModel(ko_model.info, ko_model.vosk_model, pool_size=1)
     with asr.StreamRecognizer(pooled, 16000) as first:
         first.accept(u.pcm16)
         first.finish()
@@ -120,17 +117,6 @@ def test_finished_stream_hands_its_recognizer_to_the_next(ko_model, speech, stre
     third.close()
     fourth.close()  # the pool is full (pool_size=1): dropped
     assert pooled.acquire_idle(16000) is decoder and pooled.acquire_idle(16000) is None
-
-
-def test_ivector_models_never_pass_a_callers_adaptation_on(ko_model, speech):
-    assert ko_model.info.has_ivector
-    with asr.StreamRecognizer(ko_model, 16000) as first:
-        first.accept(speech["rain"].pcm16)
-        first.finish()
-        decoder = first._free
-    second = asr.StreamRecognizer(ko_model, 16000)
-    assert second._free is not decoder, "a new call must not inherit the last speaker's i-vector state"
-    second.close()
 
 
 def test_grammar_restricts_output(ko_model, speech, feed):
