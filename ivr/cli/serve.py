@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import click
 
 from ivr.cli._common import settings_from, user_errors
-from ivr.config import ConfigError
+from ivr.config import ConfigError, Settings
 from ivr.flow import FlowError
 from ivr.orders import OrderBackendError
 from qa.store import StoreError
@@ -27,12 +28,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, dev: bool) -> 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {"disable_signature_check": True} if dev else {}
     settings = settings_from(ctx, overrides)
+    host = host or settings.host
+    port = port or settings.port
+    if settings.public_url == Settings().public_url:
+        # no public URL configured: action and stream URLs point at this local server
+        settings = replace(settings, public_url=f"http://{host}:{port}")
     from ivr.app import create_app
 
     with user_errors(ConfigError, FlowError, StoreError, OrderBackendError):
         app = create_app(settings)
-    host = host or settings.host
-    port = port or settings.port
     click.echo(f"hotline: flow {app.extensions['hotline'].flow.id} on http://{host}:{port} "
                f"(Twilio voice webhook: {settings.public_url.rstrip('/')}/twilio/voice)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
