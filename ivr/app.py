@@ -88,12 +88,15 @@ def make_routing_hook(settings: Settings):
     return RoutingHook(router, profiles)
 
 
-def load_classifier():
-    """The intent classifier for free speech; without it speech still matches menu phrases."""
+def load_classifier(settings: Settings):
+    """The intent classifier for free speech; without it speech still matches menu phrases.
+
+    Cached in ``models_dir`` so only the first start (or a data change) pays for training.
+    """
     from ivr.intents import IntentClassifier, IntentsError
 
     try:
-        return IntentClassifier.load()
+        return IntentClassifier.load(settings.intent_model_path)
     except IntentsError as exc:
         log.warning("intent classifier unavailable (%s): speech matches menu phrases only", exc)
         return None
@@ -121,7 +124,7 @@ def create_app(
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     flow = load_flow(settings.flow_file)
     speech_model = load_speech_model(settings)
-    interpreter = SpeechUnderstanding(load_classifier() if speech_model is not None else None, flow)
+    interpreter = SpeechUnderstanding(load_classifier(settings) if speech_model is not None else None, flow)
     engine = FlowEngine(flow, interpreter=interpreter, min_speech_confidence=settings.speech_min_confidence)
     store = CallStore(settings.resolved_database_url)
     store.init_schema()

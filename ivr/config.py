@@ -87,6 +87,11 @@ class Settings:
         return f"sqlite:///{Path(self.instance_path) / 'hotline.sqlite3'}"
 
     @property
+    def intent_model_path(self) -> Path:
+        """Where the trained intent classifier is cached (trained once, then loaded in well under a second)."""
+        return Path(self.models_dir) / "intents.joblib"
+
+    @property
     def resolved_profiles_database_url(self) -> str:
         if self.profiles_database_url:
             return self.profiles_database_url

@@ -30,6 +30,7 @@ from ivr.events import (
     Speech,
 )
 from ivr.flow.model import Flow, Node, Option, RouteSpec
+from ivr.intents.vocabulary import DEFAULT_SKILL_FOR_INTENT
 from ivr.selfservice import describe_order, not_found_text
 
 #: speech below this recogniser confidence counts as a no-match
@@ -359,8 +360,6 @@ class FlowEngine:
         if found.option is not None:
             self._apply(b, node, found.option, via=f"speech {text!r} ({found.method})")
         elif found.intent and found.intent != "other":
-            from ivr.intents.vocabulary import DEFAULT_SKILL_FOR_INTENT
-
             spec = RouteSpec(skill=DEFAULT_SKILL_FOR_INTENT[found.intent], intent=found.intent)
             self._route(b, spec, (f"speech {text!r} at {node.id} understood as {found.intent} "
                                   f"({found.method}, {found.score:.2f})",))

@@ -104,13 +104,19 @@ def recording() -> Response:
     detail = {k: form.get(v, "") for k, v in (("sid", "RecordingSid"), ("url", "RecordingUrl"),
                                                ("status", "RecordingStatus"), ("duration_s", "RecordingDuration"),
                                                ("channels", "RecordingChannels"))}
+    return _record_callback(call_sid, f"recording {detail['url']}",
+                            lambda: _hotline().store.add_event(call_sid, "recording", detail))
+
+
+def _record_callback(call_sid: str, what: str, write) -> Response:
+    """Store what a status-style callback reports; 503 when the store fails, so Twilio retries."""
     try:
-        _hotline().store.add_event(call_sid, "recording", detail)
+        write()
     except CallNotFound:
-        log.warning("recording for unknown call %s: %s", call_sid, detail["url"])
+        log.warning("%s for unknown call %s ignored", what, call_sid)
     except StoreError as exc:
-        log.error("could not record recording of %s: %s", call_sid, exc)
-        return Response("store unavailable", status=503)  # Twilio retries
+        log.error("could not record %s of %s: %s", what, call_sid, exc)
+        return Response("store unavailable", status=503)
     return Response(status=204)
 
 
@@ -121,21 +127,17 @@ def status() -> Response:
     call_sid = form.get("CallSid", "")
     call_status = form.get("CallStatus", "")
     duration = form.get("CallDuration")
-    if call_status in ("completed", "busy", "failed", "no-answer", "canceled"):
-        try:
-            _hotline().service.ended(call_sid, call_status, int(duration) if duration and duration.isdigit() else None)
-        except CallNotFound:
-            log.warning("status %s for unknown call %s ignored", call_status, call_sid)
-        except StoreError as exc:
-            log.error("could not record status %s of %s: %s", call_status, call_sid, exc)
-            return Response("store unavailable", status=503)  # Twilio retries status callbacks
-    return Response(status=204)
+    if call_status not in ("completed", "busy", "failed", "no-answer", "canceled"):
+        return Response(status=204)
+    seconds = int(duration) if duration and duration.isdigit() else None
+    return _record_callback(call_sid, f"status {call_status}",
+                            lambda: _hotline().service.ended(call_sid, call_status, seconds))
 
 
 @bp.post("/enqueue")
 @twilio_signed
 def enqueue_result() -> Response:
-    """Twilio reports how the queue ended (bridged, hangup, queue-full ...); a full queue goes to general."""
+    """Twilio reports how the queue ended (bridged, hangup, queue-full ...); a full queue ends the call politely."""
     form = request.form
     result = form.get("QueueResult", "")
     call_sid = form.get("CallSid", "")

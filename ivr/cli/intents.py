@@ -23,7 +23,7 @@ from ivr.intents import (
 
 
 def _default_model_path() -> Path:
-    return Path(Settings().models_dir) / "intents.joblib"
+    return Settings().intent_model_path
 
 
 def _load(model: str | None) -> IntentClassifier:
