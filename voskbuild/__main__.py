@@ -47,12 +47,17 @@ def cli() -> None:
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--quick", is_flag=True)
 @click.option("--name", default=None)
-def build(phrases_file, flow, lang, out, seed, quick, name) -> None:
+@click.option("--oov", "oov_files", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--cache-dir", type=click.Path(file_okay=False))
+def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, cache_dir) -> None:
     """Build a model directory."""
+    from .corpus import read_sentences
     from .recipe import BuildConfig, build as run_build
 
     phrases = _phrases(phrases_file, flow)
-    kw = {"langs": _langs(lang), "seed": seed, "name": name or Path(out).name}
+    kw = {"langs": _langs(lang), "seed": seed, "name": name or Path(out).name,
+          "extra_oov": tuple(s for f in oov_files for s in read_sentences(f)),
+          "cache_dir": Path(cache_dir) if cache_dir else None}
     config = BuildConfig.quick(**kw) if quick else BuildConfig(**kw)
     meta = run_build(phrases, Path(out), config, progress=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(meta.get("accuracy", {}), ensure_ascii=False))
@@ -70,20 +75,34 @@ def tune_cmd(model_dir) -> None:
 
 @cli.command("eval")
 @click.argument("model_dir", type=click.Path(file_okay=False))
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--heldout", is_flag=True)
 @click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False))
 @click.option("--flow", type=click.Path(dir_okay=False))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--per-phrase", default=2, show_default=True, type=int)
-def evaluate(model_dir, phrases_file, flow, seed, per_phrase) -> None:
-    """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)."""
+def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase) -> None:
+    """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)
+    and/or on synth call scenarios (each speech turn scored against the model's own phrases)."""
     from .export import phrases_from_metadata, read_metadata
     from .recipe import BuildConfig, heldout_accuracy
 
     meta = read_metadata(Path(model_dir))
-    phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
-    config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
-    summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True))
-    click.echo(json.dumps(summary, ensure_ascii=False))
+    if scenarios and not heldout and (phrases_file or flow):
+        raise VoskBuildError("--phrases/--flow choose the held-out test phrases; add --heldout to run that "
+                             "test too (scenario turns are scored against the model's own phrases)")
+    result = None
+    if scenarios:  # first: a bad scenario file fails before the long held-out test
+        from .scenario_eval import evaluate_scenarios
+
+        result = evaluate_scenarios(Path(model_dir), phrases_from_metadata(meta), scenarios,
+                                    progress=lambda m: click.echo(m, err=True))
+    if heldout or not scenarios:
+        phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
+        config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
+        summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True))
+        result = summary if result is None else {**result, "heldout": summary}
+    click.echo(json.dumps(result, ensure_ascii=False))
 
 
 def main(argv: list[str] | None = None) -> int:

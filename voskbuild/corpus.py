@@ -6,6 +6,13 @@ decoder (garbage cost, acoustic scale), OOV_TEST is only ever used to measure fa
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .errors import VoskBuildError
+from .phrases import PhraseSet, lang_of, normalize_phrase
+
 #: "{}" is replaced by a menu phrase; the carrier words become ``[unk]`` in the transcript
 CARRIERS = {
     "zh": ("我想{}", "我要{}", "{}谢谢", "请帮我{}", "嗯{}", "那个{}", "我需要{}", "{}可以吗"),
@@ -38,16 +45,83 @@ OOV_TEST = {
     "zh": (
         "我想去海边度假", "这本书很好看", "你吃饭了吗", "今天是星期几", "我家楼下有个面包店",
         "老师让我们早点到", "请问现在几点了", "我的眼镜找不到了", "小狗在院子里跑", "电影几点开始",
-        "我们去爬山吧", "他的自行车坏了",
+        "我们去爬山吧", "他骑自行车上班", "今天晚上我们去看电影", "你喜欢吃苹果吗", "外面在下大雪",
+        "我妈妈在做饭", "这条路修得很好", "我喜欢听古典音乐", "周末我们去钓鱼", "这家饭馆的菜很好吃",
+        "小朋友们在唱歌", "天空很蓝", "我刚从北京回来", "你的声音很好听", "我们明年去旅游", "他在图书馆看书",
+        "这个城市很漂亮", "请把窗户打开", "花园里的花开了", "奶奶在公园打太极",
     ),
     "en": (
         "i love walking in the park", "the coffee is too hot", "what are you doing this weekend",
         "my brother plays the guitar", "the garden needs watering", "is it going to snow",
         "where did i put my glasses", "the movie was really long", "let's go for a swim",
         "the bus stop is over there", "she is reading a newspaper", "we need more milk",
+        "the sun is shining brightly", "my sister lives in canada", "we had soup for lunch",
+        "the children are playing football", "i forgot my umbrella at home", "this song reminds me of summer",
+        "the library opens early", "he drives a blue truck", "the cake tastes wonderful",
+        "our neighbours have a new puppy", "the river is very cold", "i like reading mystery novels",
+        "the concert was amazing", "let's meet at the station", "the window is open",
+        "birds are singing outside", "my grandmother knits sweaters", "the airport is very busy today",
     ),
 }
 
 #: held back from training, used to tune the decoder
 OOV_DEV = {lang: sentences[-6:] for lang, sentences in OOV_TRAIN.items()}
 OOV_TRAIN = {lang: sentences[:-6] for lang, sentences in OOV_TRAIN.items()}
+
+
+def read_sentences(path: str | Path) -> list[str]:
+    """Sentences from a text file: one a line, or a TSV whose last column is the text ('#' = comment)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VoskBuildError(f"cannot read sentences from {path}: {exc}") from exc
+    out = []
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        text = normalize_phrase(line.split("\t")[-1])
+        if text:
+            out.append(text)
+    return out
+
+
+#: English words too common to mark a sentence as "about a menu option"
+_EN_FUNCTION_WORDS = frozenset("a an the my it is in to of and that that's all about where i me yet not".split())
+#: Mandarin characters too common to mark a sentence as "about a menu option"
+_ZH_FUNCTION_CHARS = frozenset("我的了一个不吗有是要想么什还没到哪别其他吧再说上级你们这那就太")
+_STEM = 5  # English words sharing their first 5 letters count as one (complain / complaint, ship / shipping)
+
+
+def _en_stem(word: str) -> str:
+    return word[:_STEM]
+
+
+def _menu_pieces(phrases: PhraseSet) -> tuple[set[str], set[str]]:
+    """Mandarin content characters and English content-word stems of the menu phrases."""
+    zh = {c for p in phrases.zh for c in p} - _ZH_FUNCTION_CHARS
+    en = {_en_stem(w) for p in phrases.en for w in p.split() if w not in _EN_FUNCTION_WORDS}
+    return zh, en
+
+
+def out_of_menu(sentences: Iterable[str], phrases: PhraseSet, min_len: int = 3) -> dict[str, tuple[str, ...]]:
+    """The sentences (per language) sharing no word with the menu (no content character of a menu phrase
+    in Mandarin, no menu content word or a word of the same stem in English), so ``[unk]`` is their whole transcript and the garbage word never
+    learns a menu word's sound. Short ones (< ``min_len`` words / characters) and sentences reserved for
+    tuning or testing are left out too."""
+    reserved = {s for group in (OOV_DEV, OOV_TEST) for ss in group.values() for s in ss}
+    zh_chars, en_words = _menu_pieces(phrases)
+    out: dict[str, list[str]] = {"zh": [], "en": []}
+    for sentence in dict.fromkeys(sentences):
+        lang = lang_of(sentence)
+        if sentence in reserved:
+            continue
+        if lang == "zh":
+            hanzi = re.sub(r"[^\u3400-\u9fff]", "", sentence)
+            if len(hanzi) < min_len or zh_chars.intersection(hanzi):
+                continue
+        else:
+            words = sentence.split()
+            if len(words) < min_len or en_words.intersection(_en_stem(w) for w in words):
+                continue
+        out[lang].append(sentence)
+    return {lang: tuple(ss) for lang, ss in out.items()}

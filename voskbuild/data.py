@@ -7,6 +7,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from asr.codec import resample
+
 from . import augment
 from .corpus import CARRIERS, OOV_TEST, OOV_TRAIN
 from .lexicon import EXTRA_WORDS, UNK, phrase_words
@@ -35,6 +37,9 @@ class UttSpec:
     trail_s: float  # non-speech after the speech, seconds
     silence: str  # "zero" | "low" | "noise": what the padding is made of
     seed: int
+    #: speed perturbation (Kaldi-style): the voice is played back ``warp`` times faster, which moves
+    #: pitch and formants together, as a shorter or longer vocal tract would; 1.0 = untouched
+    warp: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,14 @@ class PlanSizes:
     oov_per_sentence: int = 4
     noise_utts: int = 60
     phone_share: float = 0.5  # fraction through the telephone channel
+    warp_share: float = 0.0  # fraction of utterances speed-perturbed (factor drawn from warp_range)
+    warp_range: tuple[float, float] = (0.88, 1.12)
+    extra_oov_per_lang: int = 0  # extra out-of-menu sentences (from the caller's corpus) rendered once each
+
+
+#: how often each engine speaks a training utterance, whatever the number of its voices: espeak
+#: has hundreds of voice x variant combinations, flite and festival a handful, yet they differ most
+ENGINE_SHARE = {"espeak": 0.55, "flite": 0.2, "synth": 0.25}
 
 
 def _items(phrases: PhraseSet, lang: str) -> list[str]:
@@ -66,29 +79,40 @@ def _random_spec(uid: str, lang: str, text: str, words: Iterable[str], kind: str
                  rng: np.random.Generator, sizes: PlanSizes) -> UttSpec:
     phone = rng.random() < sizes.phone_share
     noisy = rng.random() < 0.7
+    warp = float(rng.uniform(*sizes.warp_range))
     return UttSpec(
         uid=uid, lang=lang, text=text, words=tuple(words), kind=kind, voice=voice,
         speed=int(rng.integers(115, 215)), pitch=int(rng.integers(20, 80)),
         gain_db=float(rng.uniform(-18, 2)), snr_db=float(rng.uniform(8, 40)) if noisy else None,
         channel="phone" if phone else "wide", lead_s=float(rng.uniform(0.05, 0.6)),
         trail_s=float(rng.uniform(0.05, 0.6)), silence=str(rng.choice(["zero", "low", "noise"], p=[0.2, 0.3, 0.5])),
-        seed=int(rng.integers(2**31)),
+        seed=int(rng.integers(2**31)), warp=warp if rng.random() < sizes.warp_share else 1.0,
     )
 
 
 def _pick(rng: np.random.Generator, options: list[Voice]) -> Voice:
-    return options[int(rng.integers(len(options)))]
+    """An engine by ``ENGINE_SHARE`` (among those present), then one of its voices."""
+    engines = sorted({v.engine for v in options})
+    weights = np.array([ENGINE_SHARE.get(e, 0.1) for e in engines])
+    engine = engines[int(rng.choice(len(engines), p=weights / weights.sum()))]
+    pool = [v for v in options if v.engine == engine]
+    return pool[int(rng.integers(len(pool)))]
 
 
 def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[str, ...], sizes: PlanSizes,
                     seed: int, flite: tuple[str, ...] = (), oov: dict[str, tuple[str, ...]] = OOV_TRAIN,
-                    prefix: str = "tr") -> list[UttSpec]:
-    """The utterance plan for one voice set: phrases (bare and in carriers), digit strings, OOV, noise."""
+                    prefix: str = "tr", synth_voices: dict[str, tuple[str, ...]] | None = None,
+                    extra_oov: dict[str, tuple[str, ...]] | None = None) -> list[UttSpec]:
+    """The utterance plan for one voice set: phrases (bare and in carriers), digit strings, OOV, noise.
+
+    ``extra_oov``: further out-of-menu sentences per language; ``sizes.extra_oov_per_lang`` of them
+    (a seeded sample) are spoken once each as ``[unk]``.
+    """
     rng = np.random.default_rng(seed)
     plan: list[UttSpec] = []
     known = set(phrases.zh) | set(phrases.en)
     for lang in langs:
-        pool = voices(lang, variants, flite)
+        pool = voices(lang, variants, flite, (synth_voices or {}).get(lang, ()))
         for item in _items(phrases, lang):
             for r in range(sizes.renditions):
                 voice = _pick(rng, pool)
@@ -110,6 +134,12 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
         for sentence in oov.get(lang, ()):
             for _ in range(sizes.oov_per_sentence):
                 plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov",
+                                         _pick(rng, pool), rng, sizes))
+        extra = list((extra_oov or {}).get(lang, ()))
+        if extra and sizes.extra_oov_per_lang:
+            chosen = rng.choice(len(extra), size=min(len(extra), sizes.extra_oov_per_lang), replace=False)
+            for i in sorted(int(c) for c in chosen):
+                plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, extra[i], [UNK], "oov",
                                          _pick(rng, pool), rng, sizes))
     for _ in range(sizes.noise_utts):
         spec = _random_spec(f"{prefix}-{len(plan):05d}", langs[0], "", [], "noise", Voice("none"), rng, sizes)
@@ -151,6 +181,8 @@ def render(spec: UttSpec, speaker: Speaker = _espeak) -> Rendered:
     rng = np.random.default_rng(spec.seed)
     if spec.text:
         raw = speaker(spec.text, spec.lang, spec.voice, spec.speed, spec.pitch)
+        if spec.warp != 1.0:
+            raw = resample(raw, int(round(RATE * spec.warp)), RATE)
         s, e = augment.trim(raw)
         speech = raw[s:e].astype(np.float64) * 10 ** (spec.gain_db / 20)
     else:

@@ -46,6 +46,21 @@ class Outcome:
     def correct(self) -> bool:
         return self.text == self.reference
 
+    def selects_same_option(self, options: tuple[tuple[str, ...], ...]) -> bool:
+        """What the caller gets: the words heard are one phrase of the reference's menu option
+        ("payments" for "payment" picks the same option; any other text does not). Only options
+        of the menu whose grammar was active count: "refund" and "return" share an option in the
+        main menu but not in the after-sales menu."""
+        if self.correct:
+            return True
+        grammar = set(self.case.grammar or ())
+        lang = lang_of(self.reference)
+        for opt in options:
+            same_lang = {p for p in opt if lang_of(p) == lang}
+            if (not grammar or same_lang <= grammar) and self.reference in same_lang and self.text in same_lang:
+                return True
+        return False
+
 
 def strip_unk(text: str) -> str:
     return " ".join(w for w in text.split() if w != UNK)
@@ -77,17 +92,33 @@ def decode(model_dir: Path, cases: list[Case], workdir: Path | None = None) -> t
     return outcomes, timing
 
 
-def summarize(outcomes: list[Outcome]) -> dict[str, float]:
-    """Phrase accuracy per language and channel, false accepts on OOV speech and on noise."""
+def summarize(outcomes: list[Outcome], phrases: PhraseSet | None = None) -> dict[str, float]:
+    """Phrase accuracy per language and channel, false accepts on OOV speech and on noise; with the
+    phrases' menu options known, also option accuracy (a synonym of the same option counts)."""
     groups: dict[str, list[bool]] = {}
+    options = phrases.options if phrases is not None and phrases.options else None
     for o in outcomes:
         spec = o.case.rendered.spec
         if spec.kind in ("oov", "noise"):
             groups.setdefault(f"false_accept_{spec.kind}", []).append(bool(o.text))
         else:
             groups.setdefault(f"acc_{spec.lang}_{spec.channel}", []).append(o.correct)
+            if options is not None and spec.kind == "phrase":
+                groups.setdefault(f"option_acc_{spec.lang}_{spec.channel}", []).append(
+                    o.selects_same_option(options))
     return {k: round(float(np.mean(v)), 4) for k, v in sorted(groups.items())} | {
         f"n_{k}": len(v) for k, v in sorted(groups.items())}
+
+
+def per_voice_accuracy(outcomes: list[Outcome]) -> dict[str, float]:
+    """Phrase accuracy per language and test voice (espeak variants across accents, flite/synth by name)."""
+    groups: dict[str, list[bool]] = {}
+    for o in outcomes:
+        spec = o.case.rendered.spec
+        if spec.kind == "phrase":
+            voice = spec.voice.variant or spec.voice.base if spec.voice.engine == "espeak" else spec.voice.name
+            groups.setdefault(f"{spec.lang} {voice}", []).append(o.correct)
+    return {k: round(float(np.mean(v)), 3) for k, v in sorted(groups.items())}
 
 
 def word_time_errors(outcomes: list[Outcome]) -> list[float]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+
+import numpy as np
 from pathlib import Path
 
 from .errors import VoskBuildError
-from .features import MFCC_CONF
+from .features import CMVN_STATS_FILE, MFCC_CONF, cmvn_stats_text
 from .graph import GraphParts, write_const
 from .hmm import transition_model_text
 from .nnet import NnetParams, nnet3_text
@@ -52,6 +54,11 @@ def write_model(out: Path, graphs: GraphParts, nnet: NnetParams, decode: DecodeC
     for sub in ("am", "conf", "graph/phones"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     (out / "am" / "final.mdl").write_text(transition_model_text(graphs.tm) + nnet3_text(nnet), encoding="utf-8")
+    stats_file = out / CMVN_STATS_FILE
+    if nnet.cmvn_stats is not None:
+        stats_file.write_text(cmvn_stats_text(nnet.cmvn_stats), encoding="utf-8")
+    else:  # a network trained on raw features must not see normalised ones
+        stats_file.unlink(missing_ok=True)
     (out / "conf" / "mfcc.conf").write_text(MFCC_CONF, encoding="utf-8")
     update_decode_config(out, decode, graphs.table.phone_id("SIL"))
     write_const(graphs.hclr, out / "graph" / "HCLr.fst")
@@ -73,6 +80,16 @@ def write_metadata(out: Path, metadata: dict) -> None:
     (out / "README").write_text(readme(metadata), encoding="utf-8")
 
 
+def read_cmvn_stats(model_dir: Path) -> np.ndarray | None:
+    """The model's global CMVN stats (None when it has none)."""
+    path = Path(model_dir) / CMVN_STATS_FILE
+    if not path.is_file():
+        return None
+    values = path.read_text(encoding="utf-8").replace("[", " ").replace("]", " ").split("\n")
+    rows = [np.array(line.split(), dtype=np.float64) for line in values if line.strip()]
+    return np.vstack(rows)
+
+
 def read_metadata(model_dir: Path) -> dict:
     try:
         return json.loads((Path(model_dir) / METADATA_FILE).read_text(encoding="utf-8"))
@@ -83,12 +100,25 @@ def read_metadata(model_dir: Path) -> dict:
 def phrases_from_metadata(meta: dict) -> PhraseSet:
     """The phrases (and menu groups) a model was built for, as recorded in its metadata."""
     return PhraseSet(zh=tuple(meta["phrases"].get("zh", ())), en=tuple(meta["phrases"].get("en", ())),
-                     groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()))
+                     groups=tuple((k, tuple(v)) for k, v in meta.get("groups", {}).items()),
+                     options=tuple(tuple(o) for o in meta.get("options", ())))
+
+
+def _training_summary(training: dict) -> str:
+    voices = training.get("voices")
+    if isinstance(voices, dict):
+        voices = ", ".join(f"{k} {v}" for k, v in voices.items())
+    parts = [f"{training.get('utterances', '?')} utterances, {training.get('audio_minutes', '?')} min",
+             f"voices (utterances): {voices}" if voices else "",
+             f"{len(training.get('variants', []))} espeak-ng variants" if training.get("variants") else "",
+             training.get("channels", "")]
+    return "; ".join(p for p in parts if p) + " (details in the metadata file)"
 
 
 def readme(meta: dict) -> str:
     acc = meta.get("accuracy") or {}
-    acc_lines = "\n".join(f"| {k} | {v} |" for k, v in acc.items()) or "| (not measured) | |"
+    acc_lines = "\n".join(f"| {k} | {', '.join(f'{a}: {b}' for a, b in v.items()) if isinstance(v, dict) else v} |"
+                          for k, v in acc.items()) or "| (not measured) | |"
     return f"""# {meta.get('name', 'hotline command model')}
 
 A small Vosk command model built by `hotline models build` (package `voskbuild`) from a phrase list,
@@ -104,8 +134,9 @@ rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order status", "[unk]"]')
   works after resampling; the model was trained on wideband and mu-law telephone copies)
 - {len(meta.get('words', []))} words; `[unk]` is a garbage word for out-of-menu speech: put it in grammars
 - runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words
-- frame subsampling 3, so Vosk's word times are in seconds
-- seed {meta.get('seed')}; training data: {json.dumps(meta.get('training', {}), ensure_ascii=False)}
+- frame subsampling 3, so Vosk's word times are in seconds; online cepstral mean normalisation
+  (`am/global_cmvn.stats`) when the file is present
+- seed {meta.get('seed')}; training data: {_training_summary(meta.get('training', {}))}
 
 ## Accuracy (held-out synthetic voices)
 
@@ -113,6 +144,6 @@ rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order status", "[unk]"]')
 |---|---|
 {acc_lines}
 
-Files: `am/final.mdl` (Kaldi text TransitionModel + nnet3), `conf/`, `graph/` (HCLr, Gr, words,
+Files: `am/final.mdl` (Kaldi text TransitionModel + nnet3), `am/global_cmvn.stats`, `conf/`, `graph/` (HCLr, Gr, words,
 phones, word_boundary), `{METADATA_FILE}` (phrases, lexicon, training summary, accuracy).
 """

@@ -59,3 +59,47 @@ def mfcc(audio: np.ndarray, rate: int = 16000, dither: float = 1.0, seed: int | 
     if n == 0:
         return np.zeros((0, NUM_CEPS), dtype=np.float32)
     return np.asarray([computer.get_frame(i) for i in range(n)], dtype=np.float32)
+
+
+#: Vosk applies Kaldi's online cepstral mean normalisation when ``am/global_cmvn.stats`` exists, with
+#: OnlineCmvnOptions' defaults: the mean of the last 600 frames (this one included), topped up with
+#: 200 frames' worth of the global mean while fewer than 600 are seen. Removing the running mean takes
+#: out a channel's and a voice's fixed spectral tilt, which synthetic training voices exaggerate.
+CMN_WINDOW = 600
+CMN_GLOBAL_FRAMES = 200
+CMVN_STATS_FILE = "am/global_cmvn.stats"
+
+
+def global_cmvn_stats(feats: list[np.ndarray]) -> np.ndarray:
+    """Kaldi CMVN stats over all frames: row 0 = per-dim sums + count, row 1 = sums of squares + 0."""
+    dim = feats[0].shape[1]
+    stats = np.zeros((2, dim + 1), dtype=np.float64)
+    for f in feats:
+        x = f.astype(np.float64)
+        stats[0, :dim] += x.sum(axis=0)
+        stats[1, :dim] += np.square(x).sum(axis=0)
+        stats[0, dim] += len(x)
+    return stats
+
+
+def online_cmn(feats: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """Kaldi's OnlineCmvn (means only) for one stream that starts at frame 0, as Vosk computes it."""
+    x = feats.astype(np.float64)
+    n, dim = x.shape
+    if n == 0:
+        return feats.astype(np.float32)
+    csum = np.vstack([np.zeros((1, dim)), np.cumsum(x, axis=0)])
+    t = np.arange(n)
+    lo = np.maximum(0, t - CMN_WINDOW + 1)
+    sums = csum[t + 1] - csum[lo]
+    count = (t + 1 - lo).astype(np.float64)
+    from_global = np.minimum(CMN_WINDOW - count, CMN_GLOBAL_FRAMES)
+    sums += from_global[:, None] * (stats[0, :dim] / stats[0, dim])[None, :]
+    count += from_global
+    return (x - sums / count[:, None]).astype(np.float32)
+
+
+def cmvn_stats_text(stats: np.ndarray) -> str:
+    """Kaldi text form of a double matrix (what ReadKaldiObject reads without a binary header)."""
+    rows = "\n".join("  " + " ".join(f"{v:.10g}" for v in row) for row in stats)
+    return f" [\n{rows} ]\n"

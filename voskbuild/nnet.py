@@ -1,11 +1,12 @@
 """The acoustic model as plain arrays, and its Kaldi nnet3 text form (``AmNnetSimple``).
 
-Feature normalisation is folded into the first affine layer, so the model needs no CMVN file.
+The network's fixed input scaling is folded into the first affine layer; the running cepstral mean
+is removed before it by Vosk itself (``am/global_cmvn.stats``, see ``features.online_cmn``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +22,8 @@ class NnetParams:
     weights: tuple[np.ndarray, ...]  # (out, in) per layer
     biases: tuple[np.ndarray, ...]
     priors: np.ndarray  # pdf prior probabilities (sum 1), subtracted in log domain by the decoder
+    #: global CMVN stats (2 x dim+1) when the network was trained on online-mean-normalised features
+    cmvn_stats: np.ndarray | None = None
 
     @property
     def num_pdfs(self) -> int:
@@ -42,15 +45,43 @@ class NnetParams:
             raise VoskBuildError(f"nnet output dim {self.num_pdfs} != transition model pdfs {num_pdfs}")
         if self.priors.shape != (num_pdfs,) or not np.all(self.priors > 0):
             raise VoskBuildError(f"priors must be {num_pdfs} positive values, got shape {self.priors.shape}")
+        if self.cmvn_stats is not None and (self.cmvn_stats.shape != (2, self.feat_dim + 1)
+                                            or not self.cmvn_stats[0, -1] > 0):
+            raise VoskBuildError(f"CMVN stats must be 2 x {self.feat_dim + 1} with a positive count, "
+                                 f"got {self.cmvn_stats.shape}")
 
 
 def _vector(v: np.ndarray) -> str:
     return "[ " + " ".join(f"{x:.7g}" for x in v) + " ]"
 
 
+#: significant digits of weights in the text model: 4 keep the network's log-posteriors within
+#: ~1e-2 of full precision (float16 keeps ~3.3 digits) and the model a few MB
+WEIGHT_DIGITS = 4
+
+
 def _matrix(m: np.ndarray) -> str:
-    rows = ["  " + " ".join(f"{x:.7g}" for x in row) for row in m]
+    rows = ["  " + " ".join(f"{x:.{WEIGHT_DIGITS}g}" for x in row) for row in m]
     return "[\n" + "\n".join(rows) + " ]"
+
+
+def rescaled(params: NnetParams) -> NnetParams:
+    """The same function with each hidden layer's weights scaled to magnitude ~1.
+
+    ReLU is positively homogeneous, so scaling hidden layer k by a_k scales its output by
+    s_k = a_1...a_k; the output layer divides by s_{n-1}. Numbers near 1 print in fewer characters
+    than 0.00xyz, which keeps the text model small; Kaldi computes in float32 either way.
+    """
+    weights, biases = list(params.weights), list(params.biases)
+    s = 1.0
+    for k in range(len(weights) - 1):
+        med = float(np.median(np.abs(weights[k]))) or 1.0
+        a = 10.0 ** np.ceil(-np.log10(med))  # median |w| in [1, 10): "-3.456", not "-0.03456"
+        s *= a
+        weights[k] = weights[k] * a
+        biases[k] = biases[k] * s
+    weights[-1] = weights[-1] / s
+    return replace(params, weights=tuple(weights), biases=tuple(biases))
 
 
 def _descriptor(offsets: tuple[int, ...]) -> str:
@@ -59,7 +90,9 @@ def _descriptor(offsets: tuple[int, ...]) -> str:
 
 
 def nnet3_text(params: NnetParams) -> str:
-    """The AmNnetSimple text that follows the TransitionModel in ``final.mdl``."""
+    """The AmNnetSimple text that follows the TransitionModel in ``final.mdl`` (hidden layers rescaled,
+    see :func:`rescaled`)."""
+    params = rescaled(params)
     n = len(params.weights)
     names = [f"affine{i + 1}" for i in range(n - 1)] + ["output.affine"]
     config = [f"input-node name=input dim={params.feat_dim}"]

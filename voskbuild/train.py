@@ -13,7 +13,7 @@ DEFAULT_OFFSETS = (-12, -9, -6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6, 9, 12)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    hidden: tuple[int, ...] = (384, 256)
+    hidden: tuple[int, ...] = (768, 512, 256)
     offsets: tuple[int, ...] = DEFAULT_OFFSETS
     epochs: int = 4  # per training round
     batch: int = 512  # frames

@@ -31,12 +31,22 @@ def _run_worker(args: list[str]) -> str:
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same model).")
 @click.option("--quick", is_flag=True, help="Small, fast build (smoke tests); lower accuracy.")
-def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed: int, quick: bool) -> None:
+@click.option("--oov", "oov_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Callers' sentences (text, or TSV with the text last), e.g. the intent corpus; those "
+                   "sharing no word with the menu train the garbage word. Repeatable.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Keep rendered training features here; a rebuild with the same plan reuses them.")
+def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed: int, quick: bool,
+          oov_files: tuple[str, ...], cache_dir: str | None) -> None:
     """Build a Vosk command model trained on synthesised speech."""
     if bool(phrases_file) == bool(flow):
         raise click.UsageError("give exactly one of --phrases FILE or --flow FILE")
     args = ["build", "--lang", lang, "-o", out, "--seed", str(seed)]
     args += ["--phrases", phrases_file] if phrases_file else ["--flow", flow]
+    for f in oov_files:
+        args += ["--oov", f]
+    if cache_dir:
+        args += ["--cache-dir", cache_dir]
     if quick:
         args.append("--quick")
     summary = _run_worker(args)
@@ -47,18 +57,33 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
 
 @click.command("eval")
 @click.argument("model_dir", type=click.Path(file_okay=False))
-@click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False), help="Phrase list to test.")
-@click.option("--flow", type=click.Path(dir_okay=False), help="Flow whose phrases to test.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--per-phrase", default=2, show_default=True, type=int, help="Utterances per phrase.")
-def evaluate(model_dir: str, phrases_file: str | None, flow: str | None, seed: int, per_phrase: int) -> None:
-    """Phrase accuracy and false accepts of a built model on held-out synthetic voices.
+@click.argument("scenarios", nargs=-1)
+@click.option("--heldout", is_flag=True,
+              help="With SCENARIOS: also run the held-out synthetic-voice test (always run without them).")
+@click.option("--phrases", "phrases_file", type=click.Path(dir_okay=False), help="Phrase list to test (held-out test).")
+@click.option("--flow", type=click.Path(dir_okay=False), help="Flow whose phrases to test (held-out test).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the held-out test.")
+@click.option("--per-phrase", default=2, show_default=True, type=int, help="Utterances per phrase (held-out test).")
+def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_file: str | None, flow: str | None,
+             seed: int, per_phrase: int) -> None:
+    """Phrase accuracy and false accepts of a built model, as JSON.
 
-    Without --phrases/--flow the phrases recorded in the model's metadata are used.
+    Without SCENARIOS: on held-out synthetic voices; without --phrases/--flow the phrases recorded
+    in the model's metadata are used.
+
+    With SCENARIOS (synth call-scenario YAML files, e.g. recordings/scenarios/*.yaml): each is
+    rendered with its own seed and every speech turn is decoded, wideband and through the telephone
+    channel, with all menu phrases of its language active. A turn naming a menu phrase counts as a
+    hit if the model hears one of them; a turn naming none is a false accept if the model hears any
+    phrase. Reported per scenario and overall.
     """
     args = ["eval", model_dir, "--seed", str(seed), "--per-phrase", str(per_phrase)]
     if phrases_file:
         args += ["--phrases", phrases_file]
     if flow:
         args += ["--flow", flow]
+    if heldout:
+        args.append("--heldout")
+    if scenarios:
+        args += ["--", *scenarios]
     click.echo(_run_worker(args))

@@ -31,6 +31,14 @@ def test_flow_phrases_mapping_shapes():
     assert dict(ps.groups) == {"nodes.m": ("退货", "refund")}
 
 
+def test_flow_options_keep_their_synonyms_together():
+    ps = parse_flow("nodes:\n  m:\n    options:\n      - phrases: {zh-CN: [退货, 我要退货], en-US: [return, returns]}\n"
+                    "      - phrases: {zh-CN: [退款], en-US: [refund]}\n")
+    assert ps.options == (("退货", "我要退货", "return", "returns"), ("退款", "refund"))
+    assert ps.restricted(["en"]).options == (("return", "returns"), ("refund",))
+    assert parse_phrase_list("退货\nrefund\n").options == ()
+
+
 @pytest.mark.parametrize("text, message", [
     ("nodes: [unclosed", "not valid YAML"),
     ("nodes: {}\n", "no 'phrases'"),

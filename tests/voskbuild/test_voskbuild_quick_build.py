@@ -79,3 +79,22 @@ def test_eval_command_reports_heldout_accuracy(quick_model):
     assert {"false_accept_oov", "false_accept_noise", "real_time_factor", "word_times_within_100ms"} <= set(summary)
     assert any(k.startswith("acc_zh_") for k in summary) and any(k.startswith("acc_en_") for k in summary)
     assert 0.0 <= summary["false_accept_oov"] <= 1.0
+
+
+def test_vosk_applies_the_same_mean_normalisation_the_network_was_trained_on(quick_model, tmp_path):
+    """The network was trained on features after online CMN computed in numpy; Vosk computes its own
+    from am/global_cmvn.stats. Same normalisation -> good accuracy; without the file Vosk feeds raw
+    features and the same network falls apart."""
+    import shutil
+
+    assert (quick_model / "am" / "global_cmvn.stats").is_file()
+    raw = tmp_path / "raw"
+    shutil.copytree(quick_model, raw)
+    (raw / "am" / "global_cmvn.stats").unlink()
+    phrases, rendered = _heldout(per_phrase=2)
+    rendered = [r for r in rendered if r.spec.kind == "phrase"]
+    with_cmn, _ = decode(quick_model, cases_for(rendered, phrases, seed=11))
+    without, _ = decode(raw, cases_for(rendered, phrases, seed=11))
+    acc_with = sum(o.correct for o in with_cmn) / len(with_cmn)
+    acc_without = sum(o.correct for o in without) / len(without)
+    assert acc_with >= 0.6 and acc_without < acc_with - 0.3, (acc_with, acc_without)

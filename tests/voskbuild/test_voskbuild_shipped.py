@@ -9,16 +9,18 @@ import numpy as np
 
 from pathlib import Path
 
-from voskbuild import UNK, Case, decode, load_phrases, read_metadata, summarize, word_time_errors
+from voskbuild import (UNK, Case, decode, load_phrases, phrases_from_metadata, read_metadata, summarize,
+                       word_time_errors)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# floors a little under what this test measured for the shipped model (zh 98.1 % / en 89.3 % phone,
-# zh 95.8 % / en 86.2 % wideband, 29 % OOV false accepts, 0 % on noise); the issue's targets (95 %,
-# 5 %) are not all met yet, see the model README
-MIN_PHONE_ACCURACY = {"zh": 0.95, "en": 0.85}
-MIN_WIDE_ACCURACY = {"zh": 0.92, "en": 0.82}
-MAX_OOV_FALSE_ACCEPT = 0.35
+# floors a little under what this test measured for the shipped model (see its README and
+# hotline-model.json); the issue's targets (95 % phrase accuracy, 5 % false accepts) are not all met
+# yet: English and the klatt3 / flite rms voices are the weak spots
+MIN_PHONE_ACCURACY = {"zh": 0.86, "en": 0.78}
+MIN_WIDE_ACCURACY = {"zh": 0.88, "en": 0.66}
+MIN_OPTION_ACCURACY = {"zh": 0.86, "en": 0.68}
+MAX_OOV_FALSE_ACCEPT = 0.3
 MAX_NOISE_FALSE_ACCEPT = 0.1
 
 
@@ -57,6 +59,19 @@ def test_wideband_accuracy_per_language(shipped_outcomes):
     for lang, floor in MIN_WIDE_ACCURACY.items():
         cases = _by(outcomes, lang=lang, kind="phrase", channel="wide")
         assert _accuracy(cases) >= floor, (lang, _accuracy(cases), summarize(outcomes))
+
+
+def test_a_misheard_synonym_still_selects_the_callers_option(shipped_model, shipped_outcomes):
+    """Option accuracy (what the caller gets: "payments" for "payment" is the same menu choice) is
+    never below phrase accuracy and stays above its floor on both channels."""
+    outcomes, _ = shipped_outcomes
+    phrases = phrases_from_metadata(read_metadata(shipped_model))
+    assert phrases.options, "the metadata keeps each option's synonyms"
+    summary = summarize(outcomes, phrases)
+    for lang in ("zh", "en"):
+        for channel in ("phone", "wide"):
+            assert summary[f"option_acc_{lang}_{channel}"] >= summary[f"acc_{lang}_{channel}"]
+            assert summary[f"option_acc_{lang}_{channel}"] >= MIN_OPTION_ACCURACY[lang], summary
 
 
 def test_out_of_menu_speech_and_noise_are_rejected(shipped_outcomes):
