@@ -50,7 +50,7 @@ class BuildConfig:
     name: str = "hotline-command-model"
     langs: tuple[str, ...] = ("zh", "en")
     seed: int = 0
-    sizes: PlanSizes = field(default_factory=lambda: PlanSizes(renditions=14, warp_share=0.6,
+    sizes: PlanSizes = field(default_factory=lambda: PlanSizes(renditions=18, warp_share=0.8, warp_range=(0.8, 1.2),
                                                                extra_oov_per_lang=240))
     train: TrainConfig = field(default_factory=TrainConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
