@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voskbuild import Case, cases_for, decode, load_phrases
+from voskbuild import cases_for, decode, load_phrases, telephone_at_8k
 from voskbuild import augment
 from voskbuild.data import Rendered, plan_test, render
 from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS, NATURAL_VOICES, Voice
@@ -67,8 +67,7 @@ def main() -> None:
     natural = _natural(phrases, args.per_voice)
     synthetic = [render(s) for s in plan_test(phrases, ("zh", "en"), HELDOUT_VARIANTS, seed=9, per_phrase=1,
                                               flite=FLITE_HELDOUT, oov={})]
-    cases = [Case(c.rendered, c.grammar, 16000 if c.rendered.spec.channel == "wide" else 8000)
-             for c in cases_for(natural + synthetic, phrases, seed=9)]
+    cases = telephone_at_8k(cases_for(natural + synthetic, phrases, seed=9))
     outcomes, _ = decode(Path(args.model), cases)
     _report("natural voices (never trained on) vs held-out espeak/flite voices, node grammar active:", outcomes)
 

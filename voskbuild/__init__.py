@@ -9,7 +9,8 @@ build`` (``ivr.cli.models_build``) does that for you.
 """
 
 from .errors import VoskBuildError
-from .evaluate import Case, Outcome, cases_for, decode, node_grammars, summarize, word_time_errors
+from .evaluate import (Case, Outcome, cases_for, decode, node_grammars, summarize, telephone_at_8k,
+                       word_time_errors)
 from .export import METADATA_FILE, DecodeConfig, phrases_from_metadata, read_metadata
 from .lexicon import UNK, Lexicon, build_lexicon
 from .phrases import PhraseSet, load_phrases, parse_flow, parse_phrase_list
@@ -36,5 +37,6 @@ __all__ = [
     "phrases_from_metadata",
     "read_metadata",
     "summarize",
+    "telephone_at_8k",
     "word_time_errors",
 ]

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +142,11 @@ def node_grammars(phrases: PhraseSet, lang: str) -> list[tuple[str, ...]]:
     if not nodes:
         return [tuple(dict.fromkeys(phrases.for_lang(lang))) + (UNK,)]
     return [tuple(dict.fromkeys(n + glob)) + (UNK,) for n in nodes]
+
+
+def telephone_at_8k(cases: list[Case]) -> list[Case]:
+    """The cases with telephone audio fed to vosk at 8 kHz, as it comes off the line (vosk resamples it)."""
+    return [c if c.rendered.spec.channel == "wide" else replace(c, rate=8000) for c in cases]
 
 
 def cases_for(rendered: list[Rendered], phrases: PhraseSet, seed: int, rate: int = 16000) -> list[Case]:

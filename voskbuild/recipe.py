@@ -19,7 +19,7 @@ import numpy as np
 from .align import flat_start, state_chain, viterbi
 from .corpus import OOV_DEV, OOV_TEST, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
-from .evaluate import cases_for, decode, per_voice_accuracy, summarize, word_time_errors
+from .evaluate import cases_for, decode, per_voice_accuracy, summarize, telephone_at_8k, word_time_errors
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import FRAME_SHIFT, global_cmvn_stats, mfcc, online_cmn
@@ -311,9 +311,7 @@ def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, p
     plan = plan_test(phrases, config.langs, HELDOUT_VARIANTS, config.seed + 2, per_phrase=config.test_per_phrase,
                      flite=FLITE_HELDOUT, oov=OOV_TEST)
     cases = cases_for([render(s) for s in plan], phrases, config.seed + 2)
-    # telephone audio reaches vosk as 8 kHz samples, as it comes off the line (vosk resamples it)
-    cases = [c if c.rendered.spec.channel == "wide" else replace(c, rate=8000) for c in cases]
-    outcomes, timing = decode(model_dir, cases)
+    outcomes, timing = decode(model_dir, telephone_at_8k(cases))
     summary = summarize(outcomes, phrases)
     errs = word_time_errors(outcomes)
     summary["word_times_within_100ms"] = round(float(np.mean([e <= 0.1 for e in errs])), 4) if errs else None

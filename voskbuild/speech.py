@@ -17,6 +17,7 @@ import soundfile as sf
 
 from asr.codec import resample
 
+from .augment import to_int16
 from .errors import VoskBuildError
 from .lexicon import pinyin_syllables
 
@@ -100,7 +101,7 @@ def _synth_say(text: str, lang: str, voice: Voice, speed: int, pitch: int) -> np
         utt = synth.say(text, lang, voice.base, speed=speed / 160, pitch_semitones=(pitch - 50) / 10, seed=0)
     except synth.SynthError as exc:
         raise VoskBuildError(f"synth failed for {text!r} with voice {voice.base}: {exc}") from exc
-    return np.clip(np.round(np.asarray(utt.samples, dtype=np.float64) * 32767), -32768, 32767).astype(np.int16)
+    return to_int16(np.asarray(utt.samples, dtype=np.float64) * 32767)
 
 
 def say(text: str, lang: str, voice: Voice, speed: int = 160, pitch: int = 50) -> np.ndarray:

@@ -35,7 +35,7 @@ def heldout_950618(shipped_model):
     """Held-out test utterances for the shipped model's phrases (the 950618 flow it was built from):
     voices never trained on, half of them through the 8 kHz mu-law telephone channel (fed to vosk at
     8 kHz), each with its menu node's grammar."""
-    from voskbuild import cases_for, phrases_from_metadata, read_metadata
+    from voskbuild import cases_for, phrases_from_metadata, read_metadata, telephone_at_8k
     from voskbuild.corpus import OOV_TEST
     from voskbuild.data import plan_test, render
     from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS
@@ -46,7 +46,7 @@ def heldout_950618(shipped_model):
     rendered = [render(s) for s in plan]
     cases = cases_for(rendered, phrases, seed=2026)
     # telephone audio reaches vosk as 8 kHz samples, as it comes off the phone line
-    return phrases, [c if c.rendered.spec.channel == "wide" else type(c)(c.rendered, c.grammar, 8000) for c in cases]
+    return phrases, telephone_at_8k(cases)
 
 
 @pytest.fixture(scope="session")

