@@ -8,14 +8,27 @@ from scipy.signal import butter, lfilter, sosfilt
 from asr.codec import resample, ulaw_decode, ulaw_encode
 
 RATE = 16000  # Hz
+FRAME = RATE // 100  # 10 ms
 
 
-def trim(x: np.ndarray, threshold: float = 40.0) -> tuple[int, int]:
-    """(start, end) sample indices of the region whose |x| exceeds ``threshold`` int16 units."""
+def trim(x: np.ndarray, threshold: float = 40.0, floor_db: float = 45.0) -> tuple[int, int]:
+    """(start, end) sample indices of the speech: the span whose |x| exceeds ``threshold`` int16 units,
+    narrowed to the 10 ms frames within ``floor_db`` of the loud ones (95th percentile).
+
+    Vocoded voices (flite's clustergen, HTS) wrap their speech in 100-250 ms of breath and vocoder noise
+    that crosses a fixed threshold; labelled as speech, it would teach the first phone to be noise.
+    """
     idx = np.flatnonzero(np.abs(x.astype(np.int32)) > threshold)
     if idx.size == 0:
         return 0, 0
-    return int(idx[0]), int(idx[-1]) + 1
+    start, end = int(idx[0]), int(idx[-1]) + 1
+    n = len(x) // FRAME
+    if n < 3:
+        return start, end
+    level = np.sqrt(np.mean(np.square(x[:n * FRAME].astype(np.float64)).reshape(n, FRAME), axis=1))
+    loud = np.flatnonzero(level > np.percentile(level, 95) * 10 ** (-floor_db / 20))
+    s, e = max(start, int(loud[0]) * FRAME), min(end, (int(loud[-1]) + 1) * FRAME)
+    return (s, e) if e > s else (start, end)
 
 
 def silence(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:

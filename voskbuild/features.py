@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-NUM_CEPS = 40
+NUM_MEL_BINS = 40
+#: cepstra kept of the 40: the first 20 describe the spectral envelope (formants); the higher ones
+#: resolve single pitch harmonics, which differ by voice and not by word, and let a network trained on
+#: few voices tell them apart by pitch instead of by phone (40 -> 20 raised held-out English accuracy)
+NUM_CEPS = 20
 FRAME_SHIFT = 0.01  # seconds
 LOW_FREQ = 20  # Hz
 # Hz: telephone audio has nothing above ~3.4 kHz, and what an upsampler leaves there differs by
@@ -17,7 +21,7 @@ LOW_FREQ = 20  # Hz
 HIGH_FREQ = 3800
 
 MFCC_CONF = f"""--use-energy=false
---num-mel-bins={NUM_CEPS}
+--num-mel-bins={NUM_MEL_BINS}
 --num-ceps={NUM_CEPS}
 --low-freq={LOW_FREQ}
 --high-freq={HIGH_FREQ}
@@ -32,7 +36,7 @@ def _options(rate: int, dither: float):
     opts = knf.MfccOptions()
     opts.frame_opts.samp_freq = rate
     opts.frame_opts.dither = dither
-    opts.mel_opts.num_bins = NUM_CEPS
+    opts.mel_opts.num_bins = NUM_MEL_BINS
     opts.mel_opts.low_freq = LOW_FREQ
     opts.mel_opts.high_freq = HIGH_FREQ
     opts.num_ceps = NUM_CEPS
@@ -41,7 +45,7 @@ def _options(rate: int, dither: float):
 
 
 def mfcc(audio: np.ndarray, rate: int = 16000, dither: float = 1.0, seed: int | None = None) -> np.ndarray:
-    """(frames, 40) float32 MFCCs of int16 audio (10 ms shift, 25 ms window, snip-edges).
+    """(frames, NUM_CEPS) float32 MFCCs of int16 audio (10 ms shift, 25 ms window, snip-edges).
 
     With a ``seed`` the dither noise (same strength as Kaldi's) is drawn here from a seeded generator
     instead of inside kaldi-native-fbank, so the same audio always gives the same features.

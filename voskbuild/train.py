@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .nnet import NnetParams
+from .specaug import SpecAugment, augment_frames, transform_bank
 
 DEFAULT_OFFSETS = (-12, -9, -6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6, 9, 12)
 
@@ -20,6 +21,9 @@ class TrainConfig:
     lr: float = 2e-3
     dropout: float = 0.2  # after each hidden ReLU; synthetic voices are few, so the net overfits easily
     seed: int = 0
+    #: feature-space warps and band masks while training (None = train on the features as they are);
+    #: they raised held-out Mandarin to ~99 % and the unseen piper voice from 60 to 80 %
+    specaug: SpecAugment | None = SpecAugment()
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,14 @@ class Trainer:
                              config.dropout)
         self.opt = torch.optim.Adam(self.model.net.parameters(), lr=config.lr)
         self.rng = np.random.default_rng(config.seed)
+        self.bank = transform_bank(config.specaug, self.rng, fs.feats.shape[1]) if config.specaug else None
 
-    def _inputs(self, idx: np.ndarray):
+    def _inputs(self, idx: np.ndarray, augment: bool = False):
         import torch
 
         x = _spliced(self.fs, idx, self.offsets)
+        if augment and self.bank is not None:
+            x = augment_frames(x, self.bank, self.config.specaug.keep_share, self.rng)
         x = (x - np.tile(self.mean, len(self.offsets))) / np.tile(self.std, len(self.offsets))
         return torch.from_numpy(x.astype(np.float32))
 
@@ -101,7 +108,7 @@ class Trainer:
             self.model.net.train()
             for b in range(0, n, self.config.batch):
                 idx = order[b:b + self.config.batch]
-                out = self.model.net(self._inputs(idx))
+                out = self.model.net(self._inputs(idx, augment=True))
                 y = y_all[idx]
                 loss = torch.nn.functional.cross_entropy(out, y)
                 self.opt.zero_grad()

@@ -72,6 +72,24 @@ def test_synth_voices_speak_through_the_synth_package():
         say("refund", "en", Voice("festival:no-such-voice", engine="synth"))
 
 
+def test_trim_leaves_out_the_vocoder_noise_around_clustergen_speech():
+    """flite's slt wraps "coupon" in ~0.2 s of low noise that crosses the old fixed threshold; the
+    speech region must start where the speech does, and espeak's clean edges must stay put."""
+    from voskbuild.augment import trim
+
+    noisy = say("coupon", "en", Voice("slt", engine="flite"))
+    start, end = trim(noisy)
+    level = lambda a, b: np.sqrt(np.mean(noisy[a:b].astype(np.float64) ** 2))
+    assert start / 16000 > 0.1 and level(0, start) < 0.02 * level(start, end)
+    fixed = np.flatnonzero(np.abs(noisy.astype(np.int32)) > 40)
+    assert fixed[0] < start - 1600  # the fixed threshold alone would keep >= 0.1 s of noise
+    clean = say("coupon", "en", Voice("en-us"))
+    onset = np.flatnonzero(np.abs(clean.astype(np.int32)) > 40)
+    s2, e2 = trim(clean)
+    assert abs(s2 - onset[0]) <= 160 and abs(e2 - onset[-1] - 1) <= 160
+    assert trim(np.zeros(1600, np.int16)) == (0, 0)
+
+
 def test_speed_perturbation_shortens_the_speech_by_its_factor():
     spec = plan_test(PHRASES, ("en",), ("",), seed=5, per_phrase=1, oov={})[0]
     spec = dataclasses.replace(spec, snr_db=None, channel="wide", silence="zero")
