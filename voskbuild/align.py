@@ -72,16 +72,14 @@ def viterbi(loglik: np.ndarray, pdfs: np.ndarray, optional: np.ndarray) -> np.nd
 
 
 def flat_start(num_frames: int, speech: tuple[int, int], word_prons: list[tuple[int, ...]], sil_pdf: int,
-               garbage_pdf: int | frozenset[int], garbage_weight: int = 4) -> np.ndarray:
-    """Silence outside the known speech frames, phones spread evenly inside (garbage counts as several;
-    ``garbage_pdf`` may be the set of every language's garbage pdf)."""
-    garbage = frozenset([garbage_pdf]) if isinstance(garbage_pdf, int) else garbage_pdf
+               garbage_pdf: int, garbage_weight: int = 4) -> np.ndarray:
+    """Silence outside the known speech frames, phones spread evenly inside (garbage counts as several)."""
     labels = np.full(num_frames, sil_pdf)
     start, end = max(0, speech[0]), min(num_frames, speech[1])
     units = [p for pron in word_prons for p in pron]
     if not units or end <= start:
         return labels
-    weights = np.array([garbage_weight if p in garbage else 1 for p in units], float)
+    weights = np.array([garbage_weight if p == garbage_pdf else 1 for p in units], float)
     bounds = start + np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * (end - start)).astype(int)
     for p, a, b in zip(units, bounds[:-1], bounds[1:]):
         labels[a:b] = p

@@ -64,8 +64,23 @@ OOV_TEST = {
     ),
 }
 
-#: held back from training, used to tune the decoder
-OOV_DEV = {lang: sentences[-6:] for lang, sentences in OOV_TRAIN.items()}
+#: never trained on, used to tune the decoder: the last 6 of OOV_TRAIN's sentences plus 24 of their own,
+#: so that a false-accept rate on the dev set moves in steps of ~3 %, not 17 %
+_DEV_ONLY = {
+    "zh": ("我周末想去看展览", "他家的猫很胖", "我的咖啡凉了", "孩子们在操场踢球", "我昨天睡得很晚", "冰箱里没有牛奶了",
+           "今天风特别大", "她在学弹钢琴", "我想学游泳", "窗外有只小鸟", "山上的空气很新鲜", "这个公园很大",
+           "外婆家在乡下", "他喜欢画画", "桌子上有一本杂志", "我们明天早上见", "今天的月亮很圆", "小猫爬到树上了",
+           "爷爷在院子里种花", "这座桥很长", "姐姐在看小说", "那只狗很可爱", "老师在黑板上写字", "他们在河边钓鱼"),
+    "en": ("the garden looks lovely this spring", "my sister plays the violin", "it might snow tomorrow",
+           "we watched a movie last night", "the coffee here is too strong", "i love walking on the beach",
+           "the kids are playing football outside", "my cat sleeps all day", "let's have pizza for dinner",
+           "the museum opens at nine", "he is learning to swim", "she painted the kitchen yellow",
+           "the bus was very crowded", "the mountains look beautiful", "we went camping by the lake",
+           "my brother likes basketball", "i am reading a good novel", "grandma makes great cookies",
+           "the train was on time", "i like to cook on sundays", "the sky is full of stars",
+           "he drinks tea every morning", "the flowers smell sweet", "we played cards all evening"),
+}
+OOV_DEV = {lang: (*sentences[-6:], *_DEV_ONLY[lang]) for lang, sentences in OOV_TRAIN.items()}
 OOV_TRAIN = {lang: sentences[:-6] for lang, sentences in OOV_TRAIN.items()}
 
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lexicon import GBG_ZH, SIL, UNK, Lexicon
+from .lexicon import SIL, UNK, Lexicon
 from .phones import PhoneTable, phone_table
 
 SIL_PROB = 0.5
@@ -71,7 +71,7 @@ def lexicon_fst_text(lexicon: Lexicon, table: PhoneTable, words: WordTable, disa
                      unk_cost: float = 0.0, unk_phone_cost: float | None = None, word_cost: float = 0.0) -> str:
     """L with optional silence between words, in OpenFst text format (integer labels).
 
-    ``[unk]`` is a garbage word: with ``unk_phone_cost`` None it is one trained garbage phone (per language);
+    ``[unk]`` is a garbage word: with ``unk_phone_cost`` None it is the single trained garbage phone;
     otherwise it is a free loop over every phone (garbage included) costing ``unk_phone_cost`` per
     phone, so speech that matches no menu word is better explained by the loop than by a forced word.
     ``unk_cost`` (-log prob) is added once per ``[unk]``; together they trade false rejects against
@@ -84,10 +84,7 @@ def lexicon_fst_text(lexicon: Lexicon, table: PhoneTable, words: WordTable, disa
     lines = [f"{start} {loop} 0 0 {no_sil_cost}", f"{start} {sil_state} 0 0 {sil_cost}", f"{sil_state} {loop} {sil} 0"]
     next_state = 3
     disambig_ids = table.disambig_ids()
-    prons = list(positional_prons(lexicon).items())
-    if lexicon.bilingual:
-        prons.append((UNK, (f"{GBG_ZH}_S",)))  # [unk] is either language's garbage phone
-    for w, pron in prons:
+    for w, pron in positional_prons(lexicon).items():
         if w == UNK and unk_phone_cost is not None:
             continue
         labels = [table.phone_id(p) for p in pron]

@@ -2,10 +2,7 @@
 
 English words missing from CMUdict go through espeak-ng's IPA output and a fixed IPA -> ARPAbet table.
 Every phone name carries its language prefix (``zh_uo3``, ``en_AO``) so both languages share one
-inventory; ``SIL`` is silence and ``GBG`` the garbage phone behind the ``[unk]`` word. A model of
-both languages has a second garbage phone, ``GBG_zh``, trained on Mandarin out-of-menu speech only:
-``[unk]`` may be either, and each gets its own decoding bonus, so Mandarin rejection can be made
-stricter without rejecting English menu words.
+inventory; ``SIL`` is silence and ``GBG`` the garbage phone behind the ``[unk]`` word.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from .phrases import PhraseSet, lang_of
 
 SIL = "SIL"
 GBG = "GBG"
-GBG_ZH = "GBG_zh"
 UNK = "[unk]"
 
 #: always in the vocabulary: digits and yes/no in both languages
@@ -58,20 +54,10 @@ class Lexicon:
         return list(self.prons)
 
     @property
-    def bilingual(self) -> bool:
-        return len({lang_of(w) for w in self.prons if w != UNK}) > 1
-
-    @property
-    def garbage(self) -> dict[str, str]:
-        """The garbage phone behind ``[unk]`` for each language's speech."""
-        return {"zh": GBG_ZH if self.bilingual else GBG, "en": GBG}
-
-    @property
     def base_phones(self) -> list[str]:
-        """SIL, the garbage phones, then every other phone in sorted order (pdf ids follow this order)."""
-        garbage = [GBG, GBG_ZH] if self.bilingual else [GBG]
-        used = {p for pron in self.prons.values() for p in pron} - {SIL, *garbage}
-        return [SIL, *garbage, *sorted(used)]
+        """SIL, GBG, then every other phone in sorted order (pdf ids follow this order)."""
+        used = {p for pron in self.prons.values() for p in pron} - {SIL, GBG}
+        return [SIL, GBG, *sorted(used)]
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NUM_MEL_BINS, global_cmvn_stats, mfcc,
                        online_cmn)
-from .lexicon import GBG, GBG_ZH, SIL, UNK, Lexicon, build_lexicon
+from .lexicon import GBG, SIL, Lexicon, build_lexicon
 from .nnet import NnetParams
 from .phrases import PhraseSet
 from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
@@ -42,13 +42,6 @@ class Tuning:
     unk_cost: float = 0.0  # graph cost of one [unk]
     word_cost: float = 0.0  # graph cost of every other word (insertion penalty)
     unk_phone_cost: float | None = None  # phone-loop garbage (slow to decode; None = garbage phone only)
-    #: the Mandarin garbage phone's own bonus in a bilingual model (None = garbage_boost)
-    garbage_boost_zh: float | None = None
-
-    def boosts(self, lexicon: Lexicon) -> dict[str, float]:
-        """Bonus per garbage phone of the lexicon."""
-        zh = self.garbage_boost if self.garbage_boost_zh is None else self.garbage_boost_zh
-        return {GBG: self.garbage_boost} | ({GBG_ZH: zh} if lexicon.bilingual else {})
 
 
 @dataclass(frozen=True)
@@ -104,12 +97,6 @@ def _pdf_prons(lexicon: Lexicon) -> dict[str, tuple[int, ...]]:
     return {w: tuple(index[p] for p in pron) for w, pron in lexicon.prons.items()}
 
 
-def _utterance_prons(spec: UttSpec, pdf_prons: dict[str, tuple[int, ...]], lexicon: Lexicon) -> list[tuple[int, ...]]:
-    """pdf ids per word; ``[unk]`` is the garbage phone of the utterance's language."""
-    garbage = (lexicon.base_phones.index(lexicon.garbage.get(spec.lang, GBG)),)
-    return [garbage if w == UNK else pdf_prons[w] for w in spec.words]
-
-
 def _plan_key(plan: list[UttSpec]) -> str:
     # the feature options and the speech trimming are part of the key: a cache from other settings is stale
     return hashlib.sha1(("features-v4" + MFCC_CONF + repr(plan)).encode("utf-8")).hexdigest()[:16]
@@ -140,7 +127,7 @@ def make_corpus(plan: list[UttSpec], lexicon: Lexicon, progress: Progress, cache
                 jobs: int = 1) -> _Corpus:
     """Render and featurise the plan; with ``cache_dir``, features are kept per plan (same plan, same audio)."""
     pdf_prons = _pdf_prons(lexicon)
-    prons = [_utterance_prons(spec, pdf_prons, lexicon) for spec in plan]
+    prons = [[pdf_prons[w] for w in spec.words] for spec in plan]
     cache = cache_dir / f"corpus-{_plan_key(plan)}.npz" if cache_dir else None
     if cache and cache.is_file():
         data = np.load(cache)
@@ -183,8 +170,7 @@ def _realign(trainer: Trainer, fs: FrameSet, corpus: _Corpus, labels: np.ndarray
 
 def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress: Progress):
     num_pdfs = len(lexicon.base_phones)
-    sil = lexicon.base_phones.index(SIL)
-    gbg = frozenset(lexicon.base_phones.index(g) for g in set(lexicon.garbage.values()))
+    sil, gbg = lexicon.base_phones.index(SIL), lexicon.base_phones.index(GBG)
     cmvn = global_cmvn_stats(corpus.feats)
     # the network sees what Vosk will feed it: features after online mean normalisation
     corpus = replace(corpus, feats=[online_cmn(f, cmvn) for f in corpus.feats])
@@ -279,12 +265,11 @@ def _voice_summary(plan: list[UttSpec]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boosts: dict[str, float]) -> NnetParams:
-    """Lower each garbage pdf's prior by its boost (natural log): the decoder subtracts log priors, so
+def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boost: float) -> NnetParams:
+    """Lower the garbage pdf's prior by ``boost`` (natural log): the decoder subtracts log priors, so
     every garbage frame gains ``acoustic_scale * boost``, making ``[unk]`` win over a forced menu word."""
     priors = nnet.priors.copy()
-    for phone, boost in boosts.items():
-        priors[lexicon.base_phones.index(phone)] *= np.exp(-boost)
+    priors[lexicon.base_phones.index(GBG)] *= np.exp(-boost)
     return replace(nnet, priors=priors / priors.sum())
 
 
@@ -299,7 +284,7 @@ def write_tuned(out: Path, lexicon: Lexicon, nnet: NnetParams, decode_config: De
     from .graph import build_graphs
 
     graphs = build_graphs(lexicon, t.unk_cost, t.unk_phone_cost, t.word_cost)
-    write_model(out, graphs, boost_garbage(nnet, lexicon, t.boosts(lexicon)), decode_config, meta)
+    write_model(out, graphs, boost_garbage(nnet, lexicon, t.garbage_boost), decode_config, meta)
 
 
 def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, config: BuildConfig, meta: dict,
@@ -312,45 +297,18 @@ def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, conf
     dev_plan = plan_test(phrases, config.langs, config.variants, config.seed + 1, per_phrase=1,
                          flite=config.flite, oov=OOV_DEV)
     cases = cases_for([render(s) for s in dev_plan], phrases, config.seed + 1)
-    scored: list[tuple[Tuning, DecodeConfig, dict[str, float], dict[str, dict]]] = []
+    best: tuple[float, DecodeConfig, Tuning, dict] | None = None
     for t in config.tuning:
         candidate = replace(config.decode, acoustic_scale=t.acoustic_scale)
         write_tuned(out, lexicon, nnet, candidate, t, meta)
         outcomes, _ = decode(out, cases)
-        by_lang = {lang: summarize([o for o in outcomes if o.case.rendered.spec.lang == lang]) for lang in config.langs}
-        scores = {lang: _score(summary, config.false_accept_weight) for lang, summary in by_lang.items()}
-        progress(f"tune: {t}: scores {scores} {summarize(outcomes)}")
-        scored.append((t, candidate, scores, by_lang))
-    t, decode_config, dev = choose_tuning(scored, config.langs, lexicon.bilingual)
-    progress(f"tune: chose {t}")
-    return decode_config, t, dev
-
-
-def choose_tuning(scored: list[tuple[Tuning, DecodeConfig, dict[str, float], dict[str, dict]]],
-                  langs: tuple[str, ...], bilingual: bool) -> tuple[Tuning, DecodeConfig, dict]:
-    """The best decoder setting from (tuning, decode config, score per language, summary per language).
-
-    Candidates that differ only in the garbage bonus form a group; a bilingual model takes the best
-    bonus for each language's garbage phone from its group (each phone mostly decides its own
-    language), and the group with the best mean score wins.
-    """
-    groups: dict[Tuning, list] = {}
-    for entry in scored:
-        groups.setdefault(replace(entry[0], garbage_boost=0.0, garbage_boost_zh=None), []).append(entry)
-    best: tuple[float, Tuning, DecodeConfig, dict] | None = None
-    for members in groups.values():
-        if bilingual:
-            pick = {lang: max(members, key=lambda e, lang=lang: e[2][lang]) for lang in langs}
-            t = replace(pick["en"][0], garbage_boost_zh=pick["zh"][0].garbage_boost)
-        else:
-            one = max(members, key=lambda e: float(np.mean([e[2][lang] for lang in langs])))
-            pick, t = {lang: one for lang in langs}, one[0]
-        score = float(np.mean([pick[lang][2][lang] for lang in langs]))
-        dev = {f"{lang}_{k}": v for lang in langs for k, v in pick[lang][3][lang].items()}
+        summary = summarize(outcomes)
+        score = _score(summary, config.false_accept_weight)
+        progress(f"tune: {t}: score {score:.3f} {summary}")
         if best is None or score > best[0]:
-            best = (score, t, pick[langs[0]][1], dev)
-    if best is None:
-        raise VoskBuildError("no decoder setting to choose from")
+            best = (score, candidate, t, summary)
+    assert best is not None
+    progress(f"tune: chose {best[2]}")
     return best[1], best[2], best[3]
 
 
@@ -386,9 +344,7 @@ def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> 
         raise VoskBuildError(f"{model_dir}: its phone list does not match its lexicon")
     phrases = phrases_from_metadata(meta)
     nnet = read_nnet3_text((model_dir / "am" / "final.mdl").read_text(encoding="utf-8"))
-    chosen = meta.get("decode", {})
-    used = Tuning(0.0, float(chosen.get("garbage_boost", 0.0)), garbage_boost_zh=chosen.get("garbage_boost_zh"))
-    nnet = boost_garbage(nnet, lexicon, {p: -b for p, b in used.boosts(lexicon).items()})  # undo
+    nnet = boost_garbage(nnet, lexicon, -float(meta.get("decode", {}).get("garbage_boost", 0.0)))  # undo
     nnet = replace(nnet, cmvn_stats=read_cmvn_stats(model_dir))
     config = replace(config, langs=tuple(meta["languages"]), seed=int(meta["seed"]))
     _tune_and_measure(model_dir, phrases, lexicon, nnet, config, meta, progress)
