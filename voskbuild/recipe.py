@@ -69,7 +69,7 @@ class BuildConfig:
                                   Tuning(0.3, 2.5, word_cost=2.0), Tuning(0.3, 3.0, word_cost=2.0),
                                   Tuning(0.3, 3.5, word_cost=2.0),
                                   Tuning(0.4, 2.0, word_cost=1.0), Tuning(0.4, 2.5, word_cost=2.0))
-    false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * mean false-accept rate
+    false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * false-accept rates
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
     cache_dir: Path | None = None  # keep rendered features here between builds of the same plan
     jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))  # rendering processes
@@ -274,9 +274,12 @@ def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boost: float) -> NnetParam
 
 
 def _score(summary: dict[str, float], fa_weight: float) -> float:
+    """Mean phrase accuracy minus the weighted false-accept rate of each kind (out-of-menu speech,
+    noise) in full: averaged, noise (which is hardly ever accepted) would halve the weight of the
+    out-of-menu false accepts."""
     accs = [v for k, v in summary.items() if k.startswith("acc_")]
     fas = [v for k, v in summary.items() if k.startswith("false_accept_")]
-    return float(np.mean(accs) - fa_weight * (np.mean(fas) if fas else 0.0))
+    return float(np.mean(accs) - fa_weight * sum(fas))
 
 
 def write_tuned(out: Path, lexicon: Lexicon, nnet: NnetParams, decode_config: DecodeConfig, t: Tuning,

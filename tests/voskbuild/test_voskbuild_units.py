@@ -145,3 +145,14 @@ def test_cmvn_stats_file_round_trips(tmp_path):
     (tmp_path / CMVN_STATS_FILE).write_text(cmvn_stats_text(stats), encoding="utf-8")
     assert np.allclose(read_cmvn_stats(tmp_path), stats)
     assert read_cmvn_stats(tmp_path / "nowhere") is None
+
+
+def test_tuning_score_weighs_out_of_menu_false_accepts_in_full():
+    """Noise is hardly ever accepted; averaging it with out-of-menu false accepts would halve their weight."""
+    from voskbuild.recipe import _score
+
+    summary = {"acc_zh_phone": 1.0, "acc_en_phone": 0.8, "false_accept_oov": 0.1, "false_accept_noise": 0.0,
+               "n_acc_zh_phone": 50, "n_false_accept_oov": 60}
+    assert _score(summary, 1.5) == pytest.approx(0.9 - 0.15)
+    stricter = dict(summary, false_accept_oov=0.0, acc_en_phone=0.7)
+    assert _score(stricter, 1.5) > _score(summary, 1.5)
