@@ -14,13 +14,14 @@ from voskbuild import (UNK, Case, decode, load_phrases, phrases_from_metadata, r
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# floors a little under what this test measured for the shipped model (see its README and
-# hotline-model.json); the targets (95 % phrase accuracy, 5 % false accepts) are not all met
-# yet: English and the klatt3 / flite rms voices are the weak spots
-MIN_PHONE_ACCURACY = {"zh": 0.93, "en": 0.72}
-MIN_WIDE_ACCURACY = {"zh": 0.9, "en": 0.65}
-MIN_OPTION_ACCURACY = {"zh": 0.9, "en": 0.68}
-MAX_OOV_FALSE_ACCEPT = 0.2
+# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 78 / 74 %,
+# option accuracy en 83 / 77 %, out-of-menu false accepts 8 %; see its README and hotline-model.json);
+# Vosk dithers, so a rerun moves by about one utterance. The targets (95 % phrase accuracy,
+# 5 % false accepts) are met for Mandarin accuracy only: English (flite rms above all) is the weak spot
+MIN_PHONE_ACCURACY = {"zh": 0.95, "en": 0.72}
+MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.68}
+MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.72}
+MAX_OOV_FALSE_ACCEPT = 0.15
 MAX_NOISE_FALSE_ACCEPT = 0.1
 
 
