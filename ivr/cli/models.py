@@ -1,6 +1,6 @@
-"""``hotline models list|info|install|pull|build``: the Vosk models this machine can use.
+"""``hotline models list|info|install|pull|build|eval|tune``: the Vosk models this machine can use.
 
-``build`` (making hotline's own command model) lives in :mod:`ivr.cli.models_build`.
+``build``, ``eval`` and ``tune`` (hotline's own command models) live in :mod:`ivr.cli.models_build`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _describe(info, default: str) -> list[str]:
     ]
 
 
-@click.group(cls=LazyGroup, lazy={"build": "ivr.cli.models_build:build", "eval": "ivr.cli.models_build:evaluate"})
+@click.group(cls=LazyGroup, lazy={"build": "ivr.cli.models_build:build", "eval": "ivr.cli.models_build:evaluate",
+                                   "tune": "ivr.cli.models_build:tune"})
 def models() -> None:
     """List, inspect, install, download and build Vosk speech models."""
 

@@ -98,3 +98,28 @@ def test_vosk_applies_the_same_mean_normalisation_the_network_was_trained_on(qui
     acc_with = sum(o.correct for o in with_cmn) / len(with_cmn)
     acc_without = sum(o.correct for o in without) / len(without)
     assert acc_with >= 0.6 and acc_without < acc_with - 0.3, (acc_with, acc_without)
+
+
+def test_tune_command_rechooses_the_decoder_without_retraining(quick_model, tmp_path):
+    """`hotline models tune` tries the full decoder grid on the dev set, writes the winner into the
+    model and re-measures it; the network itself is untouched and vosk still loads the model."""
+    import shutil
+
+    from ivr.cli.models_build import tune
+    from voskbuild.recipe import BuildConfig
+
+    model = tmp_path / "model"
+    shutil.copytree(quick_model, model)
+    before = json.loads((model / "hotline-model.json").read_text(encoding="utf-8"))
+    weights = (model / "am" / "final.mdl").read_text(encoding="utf-8").split("<Nnet3>", 1)[1].split("<Priors>")[0]
+    result = CliRunner().invoke(tune, [str(model)])
+    assert result.exit_code == 0, result.output
+    after = json.loads((model / "hotline-model.json").read_text(encoding="utf-8"))
+    grid = {(t.acoustic_scale, t.garbage_boost, t.word_cost) for t in BuildConfig().tuning}
+    decode = after["decode"]
+    assert (decode["acoustic_scale"], decode["garbage_boost"], decode["word_cost"]) in grid
+    assert after["tuning_dev"] and before.get("tuning_dev") in ({}, None)
+    assert any(k.startswith("acc_zh_") for k in after["accuracy"]) and "held-out accuracy" in result.output
+    assert (model / "am" / "final.mdl").read_text(encoding="utf-8").split("<Nnet3>", 1)[1].split("<Priors>")[0] == weights
+    bad = CliRunner().invoke(tune, [str(tmp_path / "missing")])
+    assert bad.exit_code == 2
