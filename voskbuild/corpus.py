@@ -119,10 +119,10 @@ def _menu_pieces(phrases: PhraseSet) -> tuple[set[str], set[str]]:
 
 
 def out_of_menu(sentences: Iterable[str], phrases: PhraseSet, min_len: int = 3) -> dict[str, tuple[str, ...]]:
-    """The sentences (per language) sharing no word with the menu (no content character of a menu phrase
-    in Mandarin, no menu content word or a word of the same stem in English), so ``[unk]`` is their whole transcript and the garbage word never
-    learns a menu word's sound. Short ones (< ``min_len`` words / characters) and sentences reserved for
-    tuning or testing are left out too."""
+    """The sentences (per language) sharing no word with the menu (no content character of a menu
+    phrase in Mandarin, no menu content word or a word of the same stem in English), so ``[unk]`` is
+    their whole transcript and the garbage word never learns a menu word's sound. Short ones
+    (< ``min_len`` words / characters) and sentences reserved for tuning or testing are left out too."""
     reserved = {s for group in (OOV_DEV, OOV_TEST) for ss in group.values() for s in ss}
     zh_chars, en_words = _menu_pieces(phrases)
     out: dict[str, list[str]] = {"zh": [], "en": []}

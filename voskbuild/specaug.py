@@ -98,5 +98,5 @@ def augment_frames(spliced: np.ndarray, bank: np.ndarray, keep_share: float,
     n = bank.shape[1]
     pick = rng.integers(1, len(bank), size=b)
     pick[rng.random(b) < keep_share] = 0
-    frames = spliced.reshape(b, width // n, n).astype(np.float32)
+    frames = spliced.reshape(b, width // n, n).astype(np.float32, copy=False)
     return np.einsum("bon,bnm->bom", frames, bank[pick]).reshape(b, width)

@@ -75,8 +75,9 @@ class Trainer:
         self.fs = fs
         self.config = config
         self.offsets = np.asarray(config.offsets)
-        self.mean = fs.feats.mean(axis=0)
-        self.std = fs.feats.std(axis=0) + 1e-5
+        # per-dimension input normalisation, tiled once over the spliced context frames
+        self.in_mean = np.tile(fs.feats.mean(axis=0), len(self.offsets))
+        self.in_std = np.tile(fs.feats.std(axis=0) + 1e-5, len(self.offsets))
         self.model = _Model(fs.feats.shape[1] * len(config.offsets), config.hidden, num_pdfs, config.seed,
                              config.dropout)
         self.opt = torch.optim.Adam(self.model.net.parameters(), lr=config.lr)
@@ -89,7 +90,7 @@ class Trainer:
         x = _spliced(self.fs, idx, self.offsets)
         if augment and self.bank is not None:
             x = augment_frames(x, self.bank, self.config.specaug.keep_share, self.rng)
-        x = (x - np.tile(self.mean, len(self.offsets))) / np.tile(self.std, len(self.offsets))
+        x = (x - self.in_mean) / self.in_std
         return torch.from_numpy(x.astype(np.float32))
 
     def fit(self, labels: np.ndarray, epochs: int, progress=None) -> float:
@@ -134,8 +135,7 @@ class Trainer:
         linears = [m for m in self.model.net if hasattr(m, "weight")]
         weights = [m.weight.detach().numpy().astype(np.float64) for m in linears]
         biases = [m.bias.detach().numpy().astype(np.float64) for m in linears]
-        mean = np.tile(self.mean, len(self.offsets)).astype(np.float64)
-        std = np.tile(self.std, len(self.offsets)).astype(np.float64)
+        mean, std = self.in_mean.astype(np.float64), self.in_std.astype(np.float64)
         w0 = weights[0] / std[None, :]
         biases[0] = biases[0] - w0 @ mean
         weights[0] = w0
