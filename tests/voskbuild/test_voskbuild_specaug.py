@@ -60,7 +60,7 @@ def test_unit_warp_is_the_identity_and_rows_interpolate():
 def test_mfcc_keeps_the_leading_cepstra_of_kaldis_dct_and_lifter(vowel_like):
     log_mel = _log_mel(vowel_like)
     ceps = mfcc(vowel_like, dither=0.0)
-    assert ceps.shape[1] == NUM_CEPS < NUM_MEL_BINS
+    assert ceps.shape[1] == NUM_CEPS
     assert np.allclose(_ceps(log_mel)[:, :NUM_CEPS], ceps, atol=1e-2)
 
 
