@@ -68,7 +68,13 @@ class BuildConfig:
                                   Tuning(0.3, 3.5), Tuning(0.3, 1.5, word_cost=2.0), Tuning(0.3, 2.0, word_cost=2.0),
                                   Tuning(0.3, 2.5, word_cost=2.0), Tuning(0.3, 3.0, word_cost=2.0),
                                   Tuning(0.3, 3.5, word_cost=2.0),
-                                  Tuning(0.4, 2.0, word_cost=1.0), Tuning(0.4, 2.5, word_cost=2.0))
+                                  Tuning(0.4, 2.0, word_cost=1.0), Tuning(0.4, 2.5, word_cost=2.0),
+                                  # [unk] paying what a word pays: with only words penalised, "[unk] back"
+                                  # undercuts "go back" and the first word of a phrase is lost
+                                  Tuning(0.3, 2.0, unk_cost=1.0, word_cost=1.0),
+                                  Tuning(0.3, 2.0, unk_cost=2.0, word_cost=2.0),
+                                  Tuning(0.3, 2.5, unk_cost=2.0, word_cost=2.0),
+                                  Tuning(0.3, 3.0, unk_cost=2.0, word_cost=2.0))
     false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * false-accept rates
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
     cache_dir: Path | None = None  # keep rendered features here between builds of the same plan

@@ -115,9 +115,9 @@ def test_tune_command_rechooses_the_decoder_without_retraining(quick_model, tmp_
     result = CliRunner().invoke(tune, [str(model)])
     assert result.exit_code == 0, result.output
     after = json.loads((model / "hotline-model.json").read_text(encoding="utf-8"))
-    grid = {(t.acoustic_scale, t.garbage_boost, t.word_cost) for t in BuildConfig().tuning}
+    grid = {(t.acoustic_scale, t.garbage_boost, t.unk_cost, t.word_cost) for t in BuildConfig().tuning}
     decode = after["decode"]
-    assert (decode["acoustic_scale"], decode["garbage_boost"], decode["word_cost"]) in grid
+    assert (decode["acoustic_scale"], decode["garbage_boost"], decode["unk_cost"], decode["word_cost"]) in grid
     # the dev-set measures of the chosen setting are kept next to it
     assert "false_accept_oov" in after["tuning_dev"] and any(k.startswith("acc_") for k in after["tuning_dev"])
     assert any(k.startswith("acc_zh_") for k in after["accuracy"]) and "held-out accuracy" in result.output
