@@ -102,11 +102,13 @@ def _pick(rng: np.random.Generator, options: list[Voice]) -> Voice:
 def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[str, ...], sizes: PlanSizes,
                     seed: int, flite: tuple[str, ...] = (), oov: dict[str, tuple[str, ...]] = OOV_TRAIN,
                     prefix: str = "tr", synth_voices: dict[str, tuple[str, ...]] | None = None,
-                    extra_oov: dict[str, tuple[str, ...]] | None = None) -> list[UttSpec]:
+                    extra_oov: dict[str, tuple[str, ...]] | None = None,
+                    babble: dict[str, tuple[str, ...]] | None = None) -> list[UttSpec]:
     """The utterance plan for one voice set: phrases (bare and in carriers), digit strings, OOV, noise.
 
     ``extra_oov``: further out-of-menu sentences per language; ``sizes.extra_oov_per_lang`` of them
-    (a seeded sample) are spoken once each as ``[unk]``.
+    (a seeded sample) are spoken once each as ``[unk]``. ``babble``: word-salad sentences per
+    language, each spoken once as ``[unk]``.
     """
     rng = np.random.default_rng(seed)
     plan: list[UttSpec] = []
@@ -141,6 +143,9 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
             for i in sorted(int(c) for c in chosen):
                 plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, extra[i], [UNK], "oov",
                                          _pick(rng, pool), rng, sizes))
+        for sentence in (babble or {}).get(lang, ()):
+            plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov", _pick(rng, pool),
+                                     rng, sizes))
     for _ in range(sizes.noise_utts):
         spec = _random_spec(f"{prefix}-{len(plan):05d}", langs[0], "", [], "noise", Voice("none"), rng, sizes)
         plan.append(spec)

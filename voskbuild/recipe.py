@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .align import flat_start, state_chain, viterbi
+from .babble import babble
 from .corpus import OOV_DEV, OOV_TEST, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
 from .evaluate import cases_for, decode, per_voice_accuracy, summarize, telephone_at_8k, word_time_errors
@@ -63,6 +64,10 @@ class BuildConfig:
     #: callers' out-of-menu sentences (e.g. the intent corpus); those sharing no word with the menu
     #: train the garbage word next to the built-in chit-chat
     extra_oov: tuple[str, ...] = ()
+    #: word-salad garbage sentences per language (``babble``). Mandarin only: the corpus filter leaves
+    #: the garbage few Mandarin syllables, so near misses (回来 / 返回) were spotted as menu words;
+    #: English salad made the garbage swallow English menu words instead
+    babble: dict[str, int] = field(default_factory=lambda: {"zh": 200})
     #: decoder settings tried on a dev set of training voices and held-back OOV sentences
     tuning: tuple[Tuning, ...] = (Tuning(0.3, 1.5), Tuning(0.3, 2.0), Tuning(0.3, 2.5), Tuning(0.3, 3.0),
                                   Tuning(0.3, 3.5), Tuning(0.3, 1.5, word_cost=2.0), Tuning(0.3, 2.0, word_cost=2.0),
@@ -86,7 +91,7 @@ class BuildConfig:
         """A small, fast build for tests and smoke runs."""
         kw = {"sizes": PlanSizes(renditions=6, digit_seqs=6, oov_per_sentence=1, noise_utts=20),
               "train": TrainConfig(hidden=(192, 128), epochs=3), "rounds": 2, "tuning": (Tuning(0.3, 1.5),),
-              "evaluate": False, "synth_voices": {}} | kw
+              "evaluate": False, "synth_voices": {}, "babble": {"zh": 20}} | kw
         return cls(**kw)
 
 
@@ -215,8 +220,10 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
     if config.extra_oov:
         progress("extra out-of-menu sentences: " + ", ".join(f"{lang} {len(v)}" for lang, v in extra_oov.items())
                  + f" of {len(config.extra_oov)} share no word with the menu")
+    salad = {lang: babble(lexicon, lang, config.babble.get(lang, 0), config.seed + i)
+             for i, lang in enumerate(config.langs)}
     plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite,
-                           synth_voices=config.synth_voices, extra_oov=extra_oov)
+                           synth_voices=config.synth_voices, extra_oov=extra_oov, babble=salad)
     corpus = make_corpus(plan, lexicon, progress, config.cache_dir, config.jobs)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
     audio_s = corpus.audio_seconds
@@ -244,7 +251,8 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
             "final_frame_accuracy": round(frame_acc, 4),
             "config": {"rounds": config.rounds, "hidden": list(config.train.hidden),
                        "epochs_per_round": config.train.epochs, "sizes": asdict(config.sizes),
-                       "specaug": asdict(config.train.specaug) if config.train.specaug else None},
+                       "specaug": asdict(config.train.specaug) if config.train.specaug else None,
+                       "babble": dict(config.babble)},
             "features": f"MFCC, first {NUM_CEPS} of {NUM_MEL_BINS} cepstra, {LOW_FREQ}-{HIGH_FREQ} Hz, "
                         "online cepstral mean normalisation",
             "build_seconds": None,
