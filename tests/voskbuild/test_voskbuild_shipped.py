@@ -14,14 +14,15 @@ from voskbuild import (UNK, Case, decode, load_phrases, phrases_from_metadata, r
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 78 / 74 %,
-# option accuracy en 83 / 77 %, out-of-menu false accepts 8 %; see its README and hotline-model.json);
+# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 78 / 83 %,
+# option accuracy en 81 / 85 %, out-of-menu false accepts 5 %; see its README and hotline-model.json);
 # Vosk dithers, so a rerun moves by about one utterance. The targets (95 % phrase accuracy,
-# 5 % false accepts) are met for Mandarin accuracy only: English (flite rms above all) is the weak spot
+# 5 % false accepts) are met for Mandarin accuracy and false accepts: English (flite rms above all)
+# is the weak spot
 MIN_PHONE_ACCURACY = {"zh": 0.95, "en": 0.72}
-MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.68}
-MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.72}
-MAX_OOV_FALSE_ACCEPT = 0.15
+MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.75}
+MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.75}
+MAX_OOV_FALSE_ACCEPT = 0.1
 MAX_NOISE_FALSE_ACCEPT = 0.1
 
 
