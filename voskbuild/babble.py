@@ -57,11 +57,14 @@ def babble(lexicon: Lexicon, lang: str, count: int, seed: int) -> tuple[str, ...
         if tries > 50 * count:
             raise VoskBuildError(f"could not draw {count} {lang} sentences free of menu words")
         picked = [words[int(i)] for i in rng.integers(len(words), size=int(rng.integers(lo, hi + 1)))]
+        sentence = sep.join(picked)
         try:
-            phones = f" {' '.join(_pron(w, lang) for w in picked)} "
+            forms = [f" {' '.join(_pron(w, lang) for w in picked)} "]
+            if lang == "zh":  # espeak is given the whole run: its pinyin may read a character differently
+                forms.append(f" {_pron(sentence, lang)} ")
         except VoskBuildError:
             continue
-        if any(f" {k} " in phones for k in known) or set(picked) & set(lexicon.prons):
+        if any(f" {k} " in phones for phones in forms for k in known) or set(picked) & set(lexicon.prons):
             continue
-        out.append(sep.join(picked))
+        out.append(sentence)
     return tuple(out)

@@ -18,10 +18,9 @@ def lexicon():
 
 
 def _phones(sentence: str, lang: str) -> str:
-    """The sentence's phones, word by word (Mandarin words of the salad are two characters)."""
-    words = [sentence[i:i + 2] for i in range(0, len(sentence), 2)] if lang == "zh" else sentence.split()
-    pron = chinese_pron if lang == "zh" else english_pron
-    return f" {' '.join(' '.join(pron(w)) for w in words)} "
+    """The phones of the sentence as spoken: Mandarin read as one run, English word by word."""
+    phones = chinese_pron(sentence) if lang == "zh" else [p for w in sentence.split() for p in english_pron(w)]
+    return f" {' '.join(phones)} "
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
