@@ -81,7 +81,8 @@ def tune_cmd(model_dir) -> None:
 @click.option("--flow", type=click.Path(dir_okay=False))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--per-phrase", default=2, show_default=True, type=int)
-def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase) -> None:
+@click.option("--errors", is_flag=True)
+def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase, errors) -> None:
     """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)
     and/or on synth call scenarios (each speech turn scored against the model's own phrases)."""
     from .export import phrases_from_metadata, read_metadata
@@ -100,7 +101,8 @@ def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase
     if heldout or not scenarios:
         phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
         config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
-        summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True))
+        summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True),
+                                   errors=errors)
         result = summary if result is None else {**result, "heldout": summary}
     click.echo(json.dumps(result, ensure_ascii=False))
 

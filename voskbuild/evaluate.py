@@ -121,6 +121,19 @@ def per_voice_accuracy(outcomes: list[Outcome]) -> dict[str, float]:
     return {k: round(float(np.mean(v)), 3) for k, v in sorted(groups.items())}
 
 
+def misrecognitions(outcomes: list[Outcome]) -> list[dict]:
+    """Every utterance the model got wrong: a phrase heard as something else (or as nothing), and
+    out-of-menu speech or noise heard as a phrase; what a developer reads to see why accuracy fell."""
+    out = []
+    for o in outcomes:
+        spec = o.case.rendered.spec
+        rejected_kind = spec.kind in ("oov", "noise")
+        if (o.text if rejected_kind else not o.correct):
+            out.append({"kind": spec.kind, "lang": spec.lang, "channel": spec.channel, "voice": spec.voice.name,
+                        "said": spec.text, "expected": "" if rejected_kind else o.reference, "heard": o.text})
+    return out
+
+
 def word_time_errors(outcomes: list[Outcome]) -> list[float]:
     """For correct phrase decodes: how far (s) the recognised words lie outside the true speech region."""
     errs = []

@@ -20,7 +20,8 @@ from .align import flat_start, state_chain, viterbi
 from .babble import babble
 from .corpus import OOV_DEV, OOV_TEST, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
-from .evaluate import cases_for, decode, per_voice_accuracy, summarize, telephone_at_8k, word_time_errors
+from .evaluate import (cases_for, decode, misrecognitions, per_voice_accuracy, summarize, telephone_at_8k,
+                       word_time_errors)
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NUM_MEL_BINS, global_cmvn_stats, mfcc,
@@ -329,8 +330,10 @@ def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, conf
     return best[1], best[2], best[3]
 
 
-def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, progress: Progress) -> dict:
-    """Accuracy on voices never trained on, with each node's grammar active."""
+def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, progress: Progress,
+                     errors: bool = False) -> dict:
+    """Accuracy on voices never trained on, with each node's grammar active; with ``errors``, every
+    misrecognition too (not kept in the model's metadata)."""
     plan = plan_test(phrases, config.langs, HELDOUT_VARIANTS, config.seed + 2, per_phrase=config.test_per_phrase,
                      flite=FLITE_HELDOUT, oov=OOV_TEST)
     cases = cases_for([render(s) for s in plan], phrases, config.seed + 2)
@@ -342,6 +345,8 @@ def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, p
     summary["test_voices"] = "espeak-ng variants " + ", ".join(HELDOUT_VARIANTS) + "; flite " + ", ".join(FLITE_HELDOUT)
     summary["per_voice"] = per_voice_accuracy(outcomes)
     progress(f"held-out accuracy: {summary}")
+    if errors:
+        summary["errors"] = misrecognitions(outcomes)
     return summary
 
 

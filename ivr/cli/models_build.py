@@ -64,8 +64,10 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
 @click.option("--flow", type=click.Path(dir_okay=False), help="Flow whose phrases to test (held-out test).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the held-out test.")
 @click.option("--per-phrase", default=2, show_default=True, type=int, help="Utterances per phrase (held-out test).")
+@click.option("--errors", is_flag=True,
+              help="Held-out test: also list every misrecognition (voice, channel, what was said, what was heard).")
 def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_file: str | None, flow: str | None,
-             seed: int, per_phrase: int) -> None:
+             seed: int, per_phrase: int, errors: bool) -> None:
     """Phrase accuracy and false accepts of a built model, as JSON.
 
     Without SCENARIOS: on held-out synthetic voices; without --phrases/--flow the phrases recorded
@@ -84,6 +86,8 @@ def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_
         args += ["--flow", flow]
     if heldout:
         args.append("--heldout")
+    if errors:
+        args.append("--errors")
     if scenarios:
         args += ["--", *scenarios]
     click.echo(_run_worker(args))

@@ -78,7 +78,27 @@ def test_eval_command_reports_heldout_accuracy(quick_model):
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert {"false_accept_oov", "false_accept_noise", "real_time_factor", "word_times_within_100ms"} <= set(summary)
     assert any(k.startswith("acc_zh_") for k in summary) and any(k.startswith("acc_en_") for k in summary)
-    assert 0.0 <= summary["false_accept_oov"] <= 1.0
+    assert 0.0 <= summary["false_accept_oov"] <= 1.0 and "errors" not in summary
+
+
+def test_eval_lists_every_misrecognition_on_request(quick_model):
+    from ivr.cli.models_build import evaluate
+
+    result = CliRunner().invoke(evaluate, [str(quick_model), "--per-phrase", "1", "--seed", "3", "--errors"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    errors = summary["errors"]
+    # as many listed as the rates say: wrong phrases per language and channel, accepted OOV and noise
+    for key, rate in summary.items():
+        if key.startswith(("acc_", "false_accept_")):
+            kind, lang_channel = ("phrase", key[4:]) if key.startswith("acc_") else (key[13:], None)
+            listed = [e for e in errors if (e["kind"] == kind and f"{e['lang']}_{e['channel']}" == lang_channel)
+                      or (lang_channel is None and e["kind"] == kind)]
+            wrong = (1 - rate) if key.startswith("acc_") else rate
+            assert len(listed) == round(wrong * summary[f"n_{key}"]), (key, listed)
+    for e in errors:
+        assert e["heard"] != e["expected"] and e["voice"] and e["said"] is not None
+        assert e["kind"] in ("phrase", "oov", "noise") and e["channel"] in ("wide", "phone")
 
 
 def test_vosk_applies_the_same_mean_normalisation_the_network_was_trained_on(quick_model, tmp_path):
