@@ -17,11 +17,11 @@ import numpy as np
 from .errors import VoskBuildError
 from .lexicon import UNK, Lexicon, cmu_dictionary, word_pron
 
-#: words per sentence, per language (Mandarin dictionary words are mostly two syllables)
-_SENTENCE_WORDS = {"zh": (3, 6), "en": (3, 6)}
+#: words per sentence (fewest, most), in either language
+SENTENCE_WORDS = (3, 6)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dictionary(lang: str) -> tuple[str, ...]:
     """Candidate words: two-character Mandarin words (pypinyin's phrase dictionary) or plain English
     words of 3-10 letters (CMUdict), sorted so a seed always draws the same ones."""
@@ -46,7 +46,7 @@ def babble(lexicon: Lexicon, lang: str, count: int, seed: int) -> tuple[str, ...
     known = [" ".join(p) for w, p in lexicon.prons.items() if w != UNK and len(p) >= 2]
     vocabulary = set(lexicon.prons)
     rng = np.random.default_rng(seed)
-    lo, hi = _SENTENCE_WORDS[lang]
+    lo, hi = SENTENCE_WORDS
     sep = "" if lang == "zh" else " "
     out: list[str] = []
     tries = 0

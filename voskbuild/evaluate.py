@@ -46,6 +46,11 @@ class Outcome:
     def correct(self) -> bool:
         return self.text == self.reference
 
+    @property
+    def should_be_rejected(self) -> bool:
+        """Out-of-menu speech or noise: any phrase heard is a false accept."""
+        return self.case.rendered.spec.kind in ("oov", "noise")
+
     def selects_same_option(self, options: tuple[tuple[str, ...], ...]) -> bool:
         """What the caller gets: the words heard are one phrase of the reference's menu option
         ("payments" for "payment" picks the same option; any other text does not). Only options
@@ -99,7 +104,7 @@ def summarize(outcomes: list[Outcome], phrases: PhraseSet | None = None) -> dict
     options = phrases.options if phrases is not None and phrases.options else None
     for o in outcomes:
         spec = o.case.rendered.spec
-        if spec.kind in ("oov", "noise"):
+        if o.should_be_rejected:
             groups.setdefault(f"false_accept_{spec.kind}", []).append(bool(o.text))
         else:
             groups.setdefault(f"acc_{spec.lang}_{spec.channel}", []).append(o.correct)
@@ -127,10 +132,9 @@ def misrecognitions(outcomes: list[Outcome]) -> list[dict]:
     out = []
     for o in outcomes:
         spec = o.case.rendered.spec
-        rejected_kind = spec.kind in ("oov", "noise")
-        if (o.text if rejected_kind else not o.correct):
+        if o.text if o.should_be_rejected else not o.correct:
             out.append({"kind": spec.kind, "lang": spec.lang, "channel": spec.channel, "voice": spec.voice.name,
-                        "said": spec.text, "expected": "" if rejected_kind else o.reference, "heard": o.text})
+                        "said": spec.text, "expected": o.reference, "heard": o.text})
     return out
 
 
