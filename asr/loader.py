@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from asr.errors import ModelError, ModelInvalid
+from asr.compounds import Compounds
 from asr.registry import ModelInfo, inspect_model, resolve_model
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class LoadedModel:
     load_seconds: float = 0.0
     #: idle free-text recognizers kept per sample rate for reuse (see :meth:`acquire_idle`)
     pool_size: int = 8
+    #: multi-word phrases the model knows as single words (grammars use them, results spell them out)
+    compounds: Compounds = field(default_factory=Compounds)
     _warn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _grammar_warned: bool = field(default=False, repr=False)
     _idle: dict[int, list[Any]] = field(default_factory=dict, repr=False)
@@ -96,7 +99,8 @@ def open_model(path: str | os.PathLike, log_level: int = -2) -> LoadedModel:
         model = vosk.Model(str(info.path))
     except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
         raise ModelError(f"Vosk could not load model {info.path}: {exc}") from exc
-    return LoadedModel(info=info, vosk_model=model, load_seconds=time.perf_counter() - start)
+    return LoadedModel(info=info, vosk_model=model, load_seconds=time.perf_counter() - start,
+                       compounds=Compounds.of_model(info.path))
 
 
 class ModelCache:

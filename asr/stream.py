@@ -240,7 +240,8 @@ class StreamRecognizer:
             rec = vosk.KaldiRecognizer(self.model.vosk_model, self.model_rate)
         else:
             # ensure_ascii=False: Vosk matches the raw UTF-8 words, not \\u escapes
-            rec = vosk.KaldiRecognizer(self.model.vosk_model, self.model_rate, json.dumps(phrases, ensure_ascii=False))
+            grammar = self.model.compounds.grammar(phrases)
+            rec = vosk.KaldiRecognizer(self.model.vosk_model, self.model_rate, json.dumps(grammar, ensure_ascii=False))
         rec.SetWords(True)
         if self.partials:
             rec.SetPartialWords(True)
@@ -278,7 +279,7 @@ class StreamRecognizer:
     def _final(self, raw: str, started: float) -> RecognitionResult | None:
         self._last_partial = ""
         offset, position = self._clock()
-        result = parse_vosk_json(raw, is_final=True, offset=offset, position=position)
+        result = self.model.compounds.result(parse_vosk_json(raw, is_final=True, offset=offset, position=position))
         if not result.text:
             return None
         self.latency.add(position - result.end + (time.perf_counter() - started))
@@ -286,7 +287,7 @@ class StreamRecognizer:
 
     def _partial(self, raw: str) -> RecognitionResult | None:
         offset, position = self._clock()
-        result = parse_vosk_json(raw, is_final=False, offset=offset, position=position)
+        result = self.model.compounds.result(parse_vosk_json(raw, is_final=False, offset=offset, position=position))
         if not result.text or result.text == self._last_partial:
             return None
         self._last_partial = result.text

@@ -3,6 +3,7 @@
 Runs in its own process: vosk must never share a process with kaldifst/kaldi-hmm-gmm (two OpenFst
 copies crash), and a Kaldi assertion aborts the whole process.
 Each case: {"wav": path, "grammar": [phrases] or null}; output: per case text, words, times.
+Grammars and results go through the model's compound words, as hotline's own recognisers do.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 import numpy as np
 import soundfile as sf
 
+from asr.compounds import Compounds
+
 
 def decode_cases(model_dir: str, cases: list[dict]) -> dict:
     import vosk
@@ -22,13 +25,14 @@ def decode_cases(model_dir: str, cases: list[dict]) -> dict:
     t0 = time.perf_counter()
     model = vosk.Model(model_dir)
     load_s = time.perf_counter() - t0
+    compounds = Compounds.of_model(model_dir)
     out = []
     audio_s = decode_s = 0.0
     for case in cases:
         audio, rate = sf.read(case["wav"], dtype="int16")
         grammar = case.get("grammar")
-        rec = (vosk.KaldiRecognizer(model, rate, json.dumps(grammar, ensure_ascii=False)) if grammar
-               else vosk.KaldiRecognizer(model, rate))
+        rec = (vosk.KaldiRecognizer(model, rate, json.dumps(compounds.grammar(grammar), ensure_ascii=False))
+               if grammar else vosk.KaldiRecognizer(model, rate))
         rec.SetWords(True)
         t = time.perf_counter()
         texts, words = [], []
@@ -44,7 +48,8 @@ def decode_cases(model_dir: str, cases: list[dict]) -> dict:
         words += r.get("result", [])
         decode_s += time.perf_counter() - t
         audio_s += len(audio) / rate
-        out.append({"text": " ".join(t for t in texts if t), "words": words})
+        words = [w | {"word": compounds.text(w["word"])} for w in words]
+        out.append({"text": compounds.text(" ".join(t for t in texts if t)), "words": words})
     return {"load_seconds": load_s, "audio_seconds": audio_s, "decode_seconds": decode_s, "results": out}
 
 

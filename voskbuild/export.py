@@ -127,8 +127,12 @@ trained only on synthesised speech. Load it with the unmodified `vosk` package:
 ```python
 import vosk
 model = vosk.Model("{meta.get('name', '.')}")
-rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order status", "[unk]"]')
+rec = vosk.KaldiRecognizer(model, 16000, '["退货", "order_status", "[unk]"]')
 ```
+
+Every multi-word phrase is also one word, its words joined by `_` (`order_status`): Vosk makes a
+grammar into a bigram over words, so `"order status"` would let `status` alone through as well.
+hotline's recognisers (`asr`) pass the joined word and spell the phrase out in results.
 
 - languages: {' and '.join(_LANG_NAMES.get(x, x) for x in meta.get('languages', []))}; sample rate {meta.get('sample_rate')} Hz (8 kHz telephone audio
   works after resampling; the model was trained on wideband and mu-law telephone copies)

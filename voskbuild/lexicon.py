@@ -11,8 +11,11 @@ import functools
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Iterable
 
 from pypinyin import Style, lazy_pinyin
+
+from asr.compounds import compound_word
 
 from .errors import VoskBuildError
 from .phrases import PhraseSet, lang_of
@@ -184,11 +187,26 @@ def phrase_words(phrase: str) -> list[str]:
 
 
 def build_lexicon(phrases: PhraseSet, langs: tuple[str, ...] = ("zh", "en")) -> Lexicon:
-    """Lexicon over every phrase word, the extra words of each language and ``[unk]``."""
+    """Lexicon over every phrase word, the extra words of each language and ``[unk]``, plus a
+    compound word for every multi-word phrase (see :func:`with_compounds`)."""
     words: list[str] = []
     for lang in langs:
         for phrase in phrases.for_lang(lang):
             words.extend(phrase_words(phrase))
         words.extend(EXTRA_WORDS[lang])
     words.append(UNK)
-    return Lexicon({w: word_pron(w) for w in dict.fromkeys(words)})
+    lexicon = Lexicon({w: word_pron(w) for w in dict.fromkeys(words)})
+    return with_compounds(lexicon, [p for lang in langs for p in phrases.for_lang(lang)])
+
+
+def with_compounds(lexicon: Lexicon, phrases: Iterable[str]) -> Lexicon:
+    """The lexicon plus one word per multi-word phrase ("main menu" -> ``main_menu``), pronounced as
+    its words in a row. Vosk's runtime grammar is a bigram over words, which lets a phrase's last
+    word stand alone; hotline hands Vosk the compound instead (``asr.compounds``), so a grammar
+    offers whole phrases. The single words stay, for plain Vosk grammars and free text."""
+    prons = dict(lexicon.prons)
+    for phrase in phrases:
+        words = phrase_words(phrase)
+        if len(words) > 1:
+            prons.setdefault(compound_word(phrase), tuple(p for w in words for p in lexicon.prons[w]))
+    return Lexicon(prons)

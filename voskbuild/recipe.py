@@ -26,7 +26,7 @@ from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NUM_MEL_BINS, global_cmvn_stats, mfcc,
                        online_cmn)
-from .lexicon import GBG, SIL, Lexicon, build_lexicon
+from .lexicon import GBG, SIL, Lexicon, build_lexicon, with_compounds
 from .nnet import NnetParams
 from .phrases import PhraseSet
 from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
@@ -361,10 +361,13 @@ def retune(model_dir: Path, config: BuildConfig, progress: Progress = print) -> 
     from .nnet import read_nnet3_text
 
     meta = read_metadata(model_dir)
-    lexicon = Lexicon({w: tuple(p.split()) for w, p in meta["lexicon"].items()})
+    phrases = phrases_from_metadata(meta)
+    # a model built before compound words gets them here: same phones, so the network still fits
+    lexicon = with_compounds(Lexicon({w: tuple(p.split()) for w, p in meta["lexicon"].items()}),
+                             [p for lang in meta["languages"] for p in phrases.for_lang(lang)])
     if meta.get("phones") and meta["phones"] != lexicon.base_phones:
         raise VoskBuildError(f"{model_dir}: its phone list does not match its lexicon")
-    phrases = phrases_from_metadata(meta)
+    meta["words"], meta["lexicon"] = lexicon.words, {w: " ".join(p) for w, p in lexicon.prons.items()}
     nnet = read_nnet3_text((model_dir / "am" / "final.mdl").read_text(encoding="utf-8"))
     nnet = boost_garbage(nnet, lexicon, -float(meta.get("decode", {}).get("garbage_boost", 0.0)))  # undo
     nnet = replace(nnet, cmvn_stats=read_cmvn_stats(model_dir))

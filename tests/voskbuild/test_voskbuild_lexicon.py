@@ -56,3 +56,14 @@ def test_phone_table_shares_pdfs_and_marks_word_positions():
     assert boundary["1"] == "nonword" and boundary[str(ids[0])] == "begin" and boundary[str(ids[3])] == "singleton"
     assert table.phones_txt().splitlines()[-1] == f"#1 {len(table.phones) + 2}"
     assert positional_prons(lex)["order"] == ("en_AO_B", "en_R_I", "en_D_I", "en_ER_E")
+
+
+def test_multi_word_phrases_are_also_one_compound_word():
+    lex = build_lexicon(parse_phrase_list("退货\norder status\nmain menu\nrefund\n"))
+    assert lex.prons["order_status"] == lex.prons["order"] + lex.prons["status"]
+    assert lex.prons["main_menu"] == lex.prons["main"] + lex.prons["menu"]
+    # the single words stay (plain Vosk grammars, free text); one-word phrases get no compound
+    assert {"order", "status", "main", "menu", "refund", "退货"} <= set(lex.prons)
+    assert not [w for w in lex.prons if "_" in w and w not in ("order_status", "main_menu")]
+    # same phones, same pdfs: a network trained without compounds still fits the graph
+    assert lex.base_phones == build_lexicon(parse_phrase_list("退货\norder\nstatus\nmain\nmenu\nrefund\n")).base_phones

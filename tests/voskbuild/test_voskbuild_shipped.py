@@ -14,14 +14,14 @@ from voskbuild import (UNK, Case, decode, load_phrases, phrases_from_metadata, r
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 78 / 83 %,
-# option accuracy en 81 / 85 %, out-of-menu false accepts 5 %; see its README and hotline-model.json);
+# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 80 / 86 %,
+# option accuracy en 84 / 90 %, out-of-menu false accepts 5 %; see its README and hotline-model.json);
 # Vosk dithers, so a rerun moves by about one utterance. The issue's targets (95 % phrase accuracy,
 # 5 % false accepts) are met for Mandarin accuracy and false accepts: English (flite rms above all)
 # is the weak spot
-MIN_PHONE_ACCURACY = {"zh": 0.95, "en": 0.72}
-MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.75}
-MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.75}
+MIN_PHONE_ACCURACY = {"zh": 0.95, "en": 0.76}
+MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.80}
+MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.80}
 MAX_OOV_FALSE_ACCEPT = 0.1
 MAX_NOISE_FALSE_ACCEPT = 0.1
 
@@ -88,6 +88,16 @@ def test_word_times_lie_inside_the_speech(shipped_outcomes):
     errs = word_time_errors(outcomes)
     assert len(errs) >= 100
     assert np.mean([e <= 0.1 for e in errs]) >= 0.95
+
+
+def test_what_is_heard_is_whole_phrases_of_the_grammar(shipped_outcomes):
+    """Vosk makes a grammar into a bigram over words, which would let "menu" out of "main menu" alone;
+    the model's compound words keep every phrase whole, so each word heard is a phrase of the grammar."""
+    outcomes, _ = shipped_outcomes
+    heard = [(w["word"], o.case.grammar) for o in outcomes for w in o.words if w["word"] != UNK]
+    assert len(heard) >= 300
+    assert [(w, g) for w, g in heard if w not in g] == []
+    assert any(" " in w for w, _ in heard)  # multi-word phrases came through, as one word each
 
 
 def test_runtime_grammar_is_applied(shipped_model, heldout_950618):
