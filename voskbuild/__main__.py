@@ -81,8 +81,9 @@ def tune_cmd(model_dir) -> None:
 @click.option("--flow", type=click.Path(dir_okay=False))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--per-phrase", default=2, show_default=True, type=int)
+@click.option("--draws", default=3, show_default=True, type=click.IntRange(1, 20))
 @click.option("--errors", is_flag=True)
-def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase, errors) -> None:
+def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase, draws, errors) -> None:
     """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)
     and/or on synth call scenarios (each speech turn scored against the model's own phrases)."""
     from .export import phrases_from_metadata, read_metadata
@@ -100,7 +101,8 @@ def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase
                                     progress=lambda m: click.echo(m, err=True))
     if heldout or not scenarios:
         phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
-        config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase)
+        config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase,
+                             heldout_draws=draws)
         summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True),
                                    errors=errors)
         result = summary if result is None else {**result, "heldout": summary}

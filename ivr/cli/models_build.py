@@ -64,10 +64,12 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
 @click.option("--flow", type=click.Path(dir_okay=False), help="Flow whose phrases to test (held-out test).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the held-out test.")
 @click.option("--per-phrase", default=2, show_default=True, type=int, help="Utterances per phrase (held-out test).")
+@click.option("--draws", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="Independent draws of held-out utterances, pooled (per_draw shows the spread).")
 @click.option("--errors", is_flag=True,
               help="Held-out test: also list every misrecognition (voice, channel, what was said, what was heard).")
 def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_file: str | None, flow: str | None,
-             seed: int, per_phrase: int, errors: bool) -> None:
+             seed: int, per_phrase: int, draws: int, errors: bool) -> None:
     """Phrase accuracy and false accepts of a built model, as JSON.
 
     Without SCENARIOS: on held-out synthetic voices; without --phrases/--flow the phrases recorded
@@ -79,7 +81,7 @@ def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_
     hit if the model hears one of them; a turn naming none is a false accept if the model hears any
     phrase. Reported per scenario and overall.
     """
-    args = ["eval", model_dir, "--seed", str(seed), "--per-phrase", str(per_phrase)]
+    args = ["eval", model_dir, "--seed", str(seed), "--per-phrase", str(per_phrase), "--draws", str(draws)]
     if phrases_file:
         args += ["--phrases", phrases_file]
     if flow:

@@ -81,6 +81,30 @@ def test_eval_command_reports_heldout_accuracy(quick_model):
     assert 0.0 <= summary["false_accept_oov"] <= 1.0 and "errors" not in summary
 
 
+def test_eval_pools_independent_draws_and_keeps_each_draws_rates(quick_model):
+    from ivr.cli.models_build import evaluate
+
+    runs = {}
+    for draws in (1, 2):
+        result = CliRunner().invoke(evaluate, [str(quick_model), "--per-phrase", "1", "--seed", "3",
+                                               "--draws", str(draws)])
+        assert result.exit_code == 0, result.output
+        runs[draws] = json.loads(result.output.strip().splitlines()[-1])
+    one, two = runs[1], runs[2]
+    assert one["draw_seeds"] == [5] and two["draw_seeds"] == [5, 1005]
+    for key in (k for k in two if k.startswith(("acc_", "false_accept_"))):
+        assert two["per_draw"][key][0] == one[key]  # the first draw is the one-draw test
+        assert min(two["per_draw"][key]) - 1e-4 <= two[key] <= max(two["per_draw"][key]) + 1e-4, key  # pooled
+    # each draw says every phrase equally often (on a random channel) and every OOV sentence and noise once
+    for kind in ("false_accept_oov", "false_accept_noise"):
+        assert two[f"n_{kind}"] == 2 * one[f"n_{kind}"]
+    for lang in ("zh", "en"):
+        n = {d: sum(r.get(f"n_acc_{lang}_{ch}", 0) for ch in ("phone", "wide")) for d, r in runs.items()}
+        assert n[2] == 2 * n[1] > 0
+    bad = CliRunner().invoke(evaluate, [str(quick_model), "--draws", "0"])
+    assert bad.exit_code != 0 and "--draws" in bad.output
+
+
 def test_eval_lists_every_misrecognition_on_request(quick_model):
     from ivr.cli.models_build import evaluate
 
