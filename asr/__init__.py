@@ -16,6 +16,7 @@ Typical use::
 from asr.audio import Audio, read_audio, to_pcm16
 from asr.batch import DEFAULT_ROLES, BatchItem, check_audio_files, transcribe, transcribe_many
 from asr.codec import resample, ulaw_decode, ulaw_encode
+from asr.compounds import Compounds
 from asr.errors import (
     ASRError,
     AudioError,
@@ -36,7 +37,7 @@ from asr.transcript import SCHEMA, ChannelTranscript, Segment, Transcript
 from asr.vad import SpeechSegment, StreamingVad, VadConfig, VadEvent, vad_segments
 
 __all__ = [
-    "ASRError", "Audio", "AudioError", "BatchItem", "ChannelTranscript", "DEFAULT_MODEL", "DEFAULT_ROLES",
+    "ASRError", "Audio", "AudioError", "BatchItem", "ChannelTranscript", "Compounds", "DEFAULT_MODEL", "DEFAULT_ROLES",
     "GrammarError", "KEEP", "LatencyStats", "LoadedModel", "MicConfig", "MicrophoneError", "ModelCache",
     "ModelError", "ModelInfo", "ModelInstallError", "ModelInvalid", "ModelNotFound", "OFFICIAL_MODEL_URL",
     "RecognitionResult", "SCHEMA", "Segment", "SpeechSegment", "StreamRecognizer", "StreamingVad",

