@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asr.errors import ModelError, ModelInvalid
 from asr.compounds import Compounds
+from asr.errors import ModelError, ModelInvalid
 from asr.registry import ModelInfo, inspect_model, resolve_model
 
 log = logging.getLogger(__name__)
