@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import asr
 from asr.compounds import Compounds, compound_word, compounds_in, read_vocabulary
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "models" / "hotline-950618"
 
 
@@ -31,7 +33,8 @@ def test_results_spell_compounds_out_as_one_timed_word():
                                                           asr.Word("main_menu", 0.3, 0.9, 0.8)), 0.1, 0.9, 0.85)
     out = c.result(raw)
     assert out.text == "[unk] main menu"
-    assert [(w.text, w.start, w.end, w.conf) for w in out.words] == [("[unk]", 0.1, 0.3, 0.9), ("main menu", 0.3, 0.9, 0.8)]
+    assert [(w.text, w.start, w.end, w.conf) for w in out.words] == \
+        [("[unk]", 0.1, 0.3, 0.9), ("main menu", 0.3, 0.9, 0.8)]
     assert c.text("snake_case main") == "snake_case main"  # unknown joined words are left alone
 
 
