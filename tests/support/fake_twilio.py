@@ -4,12 +4,19 @@ It serves ``POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`` on 127
 Basic auth (account SID : auth token), form-encoded parameters (``Twiml``, ``Url``, ``Status``) and
 Twilio's JSON call resource or error body (``{"code": 20404, ...}``) in reply. It records every
 update so tests can assert what hotline asked Twilio to do.
+
+It also serves recording media as Twilio does: ``GET /2010-04-01/Accounts/{AccountSid}/Recordings/
+{RecordingSid}.wav`` (``audio/x-wav``, Basic auth, ``RequestedChannels`` honoured: a dual file is
+mixed down to mono unless 2 are asked for), with failures a test can script (``fail_next``: HTTP
+statuses to answer first; ``delay_s``: seconds to stall each request, for time-outs).
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
+import time
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,7 +38,19 @@ class FakeTwilioRest:
     #: calls that have ended: updates get Twilio's 404 / 20404
     ended: set[str] = field(default_factory=set)
     updates: list[CallUpdate] = field(default_factory=list)
+    #: RecordingSid -> WAV bytes served under .../Recordings/{sid}.wav
+    recordings: dict[str, bytes] = field(default_factory=dict)
+    #: statuses to answer the next media requests with (500, 503, 404 ...), then serve normally
+    fail_next: list[int] = field(default_factory=list)
+    #: seconds to wait before answering a media request
+    delay_s: float = 0.0
+    #: every media request: (path, query string, authorised)
+    media_requests: list[tuple[str, str, bool]] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def recording_url(self, base_url: str, recording_sid: str) -> str:
+        """The ``RecordingUrl`` Twilio puts in the recording status callback (no extension)."""
+        return f"{base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{recording_sid}"
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
@@ -45,9 +64,12 @@ class FakeTwilioRest:
 
     def handle(self, request: Request) -> Response:
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != expected:
-            return self._error(401, 20003, "Authenticate")
+        authorised = request.headers.get("Authorization") == expected
         parts = request.path.strip("/").split("/")
+        if len(parts) == 5 and parts[3] == "Recordings" and request.method == "GET":
+            return self._media(request, parts, authorised)
+        if not authorised:
+            return self._error(401, 20003, "Authenticate")
         if (len(parts) != 5 or parts[0] != "2010-04-01" or parts[1] != "Accounts" or parts[3] != "Calls"
                 or not parts[4].endswith(".json") or request.method != "POST"):
             return self._error(404, 20404, f"The requested resource {request.path} was not found")
@@ -71,10 +93,40 @@ class FakeTwilioRest:
         }
         return Response(json.dumps(body), status=200, mimetype="application/json")
 
+    def _media(self, request: Request, parts: list[str], authorised: bool) -> Response:
+        self.media_requests.append((request.path, request.query_string.decode(), authorised))
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if not authorised:
+            return self._error(401, 20003, "Authenticate")
+        if parts[2] != self.account_sid:
+            return self._error(403, 20003, "Permission denied")
+        if self.fail_next:
+            status = self.fail_next.pop(0)
+            return self._error(status, 20500 if status >= 500 else 20404, "scripted failure")
+        sid, _, ext = parts[4].partition(".")
+        if sid not in self.recordings or ext != "wav":
+            return self._error(404, 20404, f"The requested resource {request.path} was not found")
+        body = self.recordings[sid]
+        if request.args.get("RequestedChannels") != "2":
+            body = _mono(body)
+        return Response(body, status=200, mimetype="audio/x-wav")
+
     def wait_for_updates(self, count: int, timeout: float = 30.0) -> list[CallUpdate]:
         with self._changed:
             self._changed.wait_for(lambda: len(self.updates) >= count, timeout=timeout)
             return list(self.updates)
+
+
+def _mono(wav: bytes) -> bytes:
+    """Twilio's default download of a dual recording: both channels mixed to one."""
+    import soundfile as sf
+
+    data, rate = sf.read(io.BytesIO(wav), dtype="int16", always_2d=True)
+    out = io.BytesIO()
+    sf.write(out, (data.astype("int32").sum(axis=1) // data.shape[1]).astype("int16"), rate, format="WAV",
+             subtype="PCM_16")
+    return out.getvalue()
 
 
 class ServerThread:
