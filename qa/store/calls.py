@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import create_engine, event, func, inspect, select
+from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
-from qa.store.models import SCHEMA_VERSION, Base, Call, CallEventRow, SchemaInfo, utcnow
+from qa.store.models import SCHEMA_VERSION, Call, CallEventRow, SchemaInfo, utcnow
 
 
 @dataclass(frozen=True)
@@ -120,33 +120,52 @@ class CallStore:
     # ---- schema ------------------------------------------------------------------
 
     def init_schema(self) -> int:
-        """Create the tables (idempotent) and record the schema version; returns it."""
-        with self.session() as s:
-            Base.metadata.create_all(s.connection())
-            info = s.get(SchemaInfo, 1)
-            if info is None:
-                s.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
-            elif info.version != SCHEMA_VERSION:
-                raise SchemaMismatch(
-                    f"database {self._safe_url()} has schema version {info.version}, this hotline needs "
-                    f"{SCHEMA_VERSION}; migrate or point database_url at a new database"
-                )
-        return SCHEMA_VERSION
+        """Create or upgrade the tables to this version's schema (idempotent); returns its version.
+
+        Runs the Alembic migrations (:mod:`qa.store.migrations`) under a lock, so several
+        processes may call it at once; a database made before migrations keeps its calls.
+        """
+        from qa.store import migrations  # alembic loads only when a schema is made or upgraded
+
+        try:
+            with self.engine.connect() as connection:
+                return migrations.upgrade(connection, where=self._safe_url())
+        except StoreError:
+            raise
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database unavailable ({self._safe_url()}): {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error while migrating: {exc.__class__.__name__}: {exc}") from exc
 
     def check_schema(self) -> None:
-        """Raise :class:`SchemaMismatch` unless the database has this version's tables."""
+        """Raise :class:`SchemaMismatch` unless the database has this version's tables.
+
+        Cheap (two small queries, no migration scripts read): the web app calls it on /healthz.
+        """
+        from qa.store.migrations.revisions import HEAD_REVISION, SCHEMA_OF_REVISION
+
         database = self.engine.url.database
         if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
             if not Path(database).is_file():
                 raise SchemaMismatch(f"no hotline database at {database}: run 'hotline db init'")
         with self.session() as s:
-            if not inspect(s.connection()).has_table(SchemaInfo.__tablename__):
+            inspector = inspect(s.connection())
+            if not inspector.has_table(SchemaInfo.__tablename__):
                 raise SchemaMismatch(f"database {self._safe_url()} has no hotline tables: run 'hotline db init'")
             info = s.get(SchemaInfo, 1)
             found = info.version if info else None
-            if found != SCHEMA_VERSION:
+            revision = None
+            if inspector.has_table("alembic_version"):
+                revision = s.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if found is not None and found < SCHEMA_VERSION and (revision is None or revision in SCHEMA_OF_REVISION):
                 raise SchemaMismatch(
-                    f"database {self._safe_url()} has schema version {found}, this hotline needs {SCHEMA_VERSION}"
+                    f"database {self._safe_url()} has schema version {found}, this hotline needs {SCHEMA_VERSION}: "
+                    f"run 'hotline db init' to upgrade it (its calls are kept)"
+                )
+            if found != SCHEMA_VERSION or revision != HEAD_REVISION:
+                raise SchemaMismatch(
+                    f"database {self._safe_url()} has schema version {found} (migration {revision}), "
+                    f"this hotline needs {SCHEMA_VERSION} (migration {HEAD_REVISION})"
                 )
 
     # ---- calls -------------------------------------------------------------------
