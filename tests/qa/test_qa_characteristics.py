@@ -117,7 +117,7 @@ def test_words_per_minute_for_english_by_majority():
         turn("agent", 0, 3000, "Thank you for calling, how can I help you?"),  # 9 words
         turn("agent", 5000, 6000, "I don't know."),                            # 3 ("don't" is one)
         turn("agent", 8000, 9000, "好的"),                                      # the minority: left out
-    ], agent_start=0), )
+    ], agent_start=0))
     assert result["talk_speed"]["agent"] == {"unit": "wpm", "value": 180.0}
 
 
