@@ -1,17 +1,34 @@
-"""The QA store: call records (calls, events) in SQLite or PostgreSQL via SQLAlchemy 2."""
+"""The QA store in SQLite or PostgreSQL via SQLAlchemy 2: call records (calls, events), post-call
+analyses (turns, rule results, follow-ups), recordings, a durable job queue and turn search.
 
+The schema is migrated with Alembic (:mod:`qa.store.migrations`) by ``CallStore.init_schema()``.
+"""
+
+from qa.store.analyses import AnalysisStore, FollowUpRecord, RecordingRecord, StoredAnalysis
 from qa.store.calls import CallRecord, CallStore, EventRecord
 from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
+from qa.store.jobs import JobQueue, JobRecord
 from qa.store.models import SCHEMA_VERSION
+from qa.store.search import SearchHit, SearchPage, normalise, search_turns
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AnalysisStore",
     "CallNotFound",
     "CallRecord",
     "CallStore",
     "EventRecord",
+    "FollowUpRecord",
+    "JobQueue",
+    "JobRecord",
+    "RecordingRecord",
     "SchemaMismatch",
+    "SearchHit",
+    "SearchPage",
     "StateConflict",
     "StoreError",
     "StoreUnavailable",
+    "StoredAnalysis",
+    "normalise",
+    "search_turns",
 ]
