@@ -15,8 +15,9 @@ no word segmentation is needed in either language:
   (the query is passed as one quoted FTS5 string, so user input is never FTS syntax); a shorter
   query (the many 2-character Mandarin words: ``退货``, ``投诉``) scans with ``instr``, because a
   trigram index cannot hold them.
-- PostgreSQL: ``ILIKE '%query%'`` (``%``, ``_`` and ``\\`` escaped), served by the pg_trgm GIN
-  indexes of migration 0002 where the extension exists.
+- PostgreSQL: ``LIKE '%query%'`` (``%``, ``_`` and ``\\`` escaped) on the case-folded column, so
+  it finds what ILIKE would at less than half the cost, served by the pg_trgm GIN indexes of
+  migration 0002 where the extension exists (PostgreSQL itself picks a scan for common words).
 
 ``redacted=True`` (the default, for reviewers) searches and returns the redacted text only, so a
 phone number cannot find a call; a turn that was never redacted is left out of redacted search.
@@ -139,6 +140,10 @@ def search_turns(store: CallStore, text: str, *, party: str | None = None, categ
     column_name = "search_redacted" if redacted else "search_text"
     conditions: list[ColumnElement[bool]] = []
     with store.session() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            # psycopg prepares a statement run often; a generic plan cannot see how rare the
+            # pattern is and walks every call by date. Plan each search for its own pattern.
+            s.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
         conditions.append(_text_condition(s, column_name, needle))
         conditions += _filters(party=party, category=category, since=since, until=until, skill=skill, intent=intent,
                                outcome=outcome, emotion_label=emotion_label, emotion_party=emotion_party,
@@ -161,7 +166,7 @@ def search_turns(store: CallStore, text: str, *, party: str | None = None, categ
 def _text_condition(s, column_name: str, needle: str) -> ColumnElement[bool]:
     column = getattr(TurnRow, column_name)
     if s.bind.dialect.name == "postgresql":
-        return column.ilike(like_pattern(needle), escape="\\")
+        return column.like(like_pattern(needle), escape="\\")
     if len(needle) >= TRIGRAM and _has_fts(s):
         return sql_text(
             f"turns.id IN (SELECT rowid FROM turns_fts WHERE turns_fts MATCH :fts_query)"

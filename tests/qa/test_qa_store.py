@@ -195,3 +195,13 @@ def test_deleting_a_call_takes_its_analysis_along(store, analyses):
         conn.exec_driver_sql("DELETE FROM calls WHERE sid = 'CA1'")
     counts = analyses.stats()
     assert (counts["analyses"], counts["turns"], counts["rule_results"], counts["followups_open"]) == (0, 0, 0, 0)
+
+
+def test_public_surface():
+    import qa.store
+
+    assert sorted(qa.store.__all__) == sorted([
+        "SCHEMA_VERSION", "AnalysisStore", "CallNotFound", "CallRecord", "CallStore", "EventRecord", "FollowUpRecord",
+        "JobQueue", "JobRecord", "RecordingRecord", "SchemaMismatch", "SearchHit", "SearchPage", "StateConflict",
+        "StoreError", "StoreUnavailable", "StoredAnalysis", "normalise", "search_turns"])
+    assert all(hasattr(qa.store, name) for name in qa.store.__all__)

@@ -25,6 +25,8 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    # search and call lists are newest first
+    op.create_index("ix_calls_started_at", "calls", ["started_at"])
     op.create_table(
         "recordings",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -208,4 +210,5 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS turns_fts")
     for table in ("followups", "rule_results", "turns", "analyses", "jobs", "recordings"):
         op.drop_table(table)
+    op.drop_index("ix_calls_started_at", "calls")
     op.execute("UPDATE hotline_schema SET version = 1 WHERE id = 1")
