@@ -4,23 +4,17 @@
 The agent's words are the only deadline the call states, so the follow-up a promise creates
 (:mod:`qa.rules`) is due when the agent said it would be. Pure functions, no I/O.
 
-What is understood, in either language (Vosk's spaced Mandarin, digits or number words):
+What is understood (Vosk's spaced Mandarin, digits or number words alike):
 
-=====================  ===================================  ==========================================
-meaning                Mandarin                              English
-=====================  ===================================  ==========================================
-N minutes / hours      N分钟, 24小时内, 两个小时, 半小时,      in N minutes, within 24 hours, within
-                       一个半小时, N个钟头                     twenty four hours, in two hours, an hour,
-                                                             half an hour
-N days / weeks         三天内, 三日内, 一周内, 两个星期,       within 3 days, a day, in two weeks,
-/ months               三个月                                a week, N months
-N business days        三个工作日内                           within 3 business / working days,
-                                                             next business day
-end of today           今天, 今天下班前, 下班前, 当天, 今晚     by end of day, end of today, today, eod,
-                                                             close of business, this afternoon, tonight
-tomorrow / day after   明天, 明日, 后天                        tomorrow, the day after tomorrow
-next week              下周, 下个星期, 下礼拜                  next week
-=====================  ===================================  ==========================================
+* minutes / hours: N分钟, 24小时内, 两个小时, 半小时, 一个半小时, N个钟头; in N minutes, within 24
+  hours, within twenty four hours, in two hours, an hour, half an hour, a couple of hours
+* days / weeks / months: 三天内, 三日内, 一周内, 两个星期, 三个月; within 3 days, a day, in two
+  weeks, a week, N months
+* business days: 三个工作日内; within 3 business / working days, next business day
+* end of today: 今天, 今天下班前, 下班前, 当天, 今晚; by end of day, end of today, today, eod,
+  close of business, this afternoon, tonight
+* tomorrow, the day after: 明天, 明日, 后天; tomorrow, the day after tomorrow
+* next week: 下周, 下个星期, 下礼拜; next week
 
 Calendar words need a clock. With ``now`` (the local time the words were said) they are exact:
 "end of today" is :data:`CLOSE_OF_BUSINESS` today (midnight once that has passed), "tomorrow" and
@@ -128,7 +122,7 @@ _EN_DURATIONS = tuple(
     (re.compile(r"\b(\d+(?:\.\d+)?|an?)( and a half)? " + unit + r"\b"), seconds) for unit, seconds in _EN_UNITS
 )
 _EN_HALF_HOUR = re.compile(r"\bhalf an? hour\b|\bhalf hour\b")
-_EN_BUSINESS_DAYS = re.compile(r"\b(\d+|an?|one) (?:business|working) days?\b")
+_EN_BUSINESS_DAYS = re.compile(r"\b(\d+|an?) (?:business|working) days?\b")
 _EN_CALENDAR = (
     (re.compile(r"\bday after tomorrow\b"), "day_after"),
     (re.compile(r"\btomorrow\b"), "tomorrow"),
@@ -169,7 +163,7 @@ def _en_normalise(text: str) -> str:
 
 
 def _en_count(token: str) -> float:
-    return 1.0 if token in ("a", "an", "one") else float(token)
+    return 1.0 if token in ("a", "an") else float(token)
 
 
 def _en_times(text: str, now: datetime | None) -> list[float]:

@@ -34,6 +34,12 @@ Semantics (the rules file's ``when`` is one of these; see ``schema_v1.json``):
   conditions that held; ``not`` reports none.
 
 A characteristic that is missing or malformed makes its condition false; it never raises.
+
+A category whose condition reads the agent conversation (a phrase or emotion of the agent, a
+window ``of: agent``, interruptions, the agent's talk speed) only applies to calls that reached
+an agent: on a call with ``agent_start_ms`` None it never fires, whatever ``not``/``not_said``
+would say, so an IVR-only call is not "missing" a greeting. ``requires_agent: true`` asks for
+the same on any category (the shipped ``long_silence``: silence in the IVR is not the agent's).
 """
 
 from __future__ import annotations
@@ -95,12 +101,14 @@ class Verdict:
 
 
 class Condition(Protocol):
-    def evaluate(self, call: Call) -> Verdict: ...
+    def evaluate(self, call: Call) -> Verdict:
+        """Whether the condition holds on the call, and where."""
 
-    def children(self) -> Sequence["Condition"]: ...
+    def children(self) -> Sequence["Condition"]:
+        """The conditions directly inside this one (``all``/``any``/``not``), else none."""
 
-    #: the condition only makes sense for a call that reached an agent
-    def needs_agent(self) -> bool: ...
+    def needs_agent(self) -> bool:
+        """Whether the condition only makes sense for a call that reached an agent."""
 
 
 _FALSE = Verdict(False)
@@ -337,7 +345,8 @@ class Interruptions:
         if len(hits) <= self.more_than:
             return _FALSE
         return Verdict(True, tuple(
-            Match(s.get("party"), s["start_ms"], s["end_ms"], f"interruption by {s.get('party')} ({_seconds(s['duration_ms'])})")
+            Match(s.get("party"), s["start_ms"], s["end_ms"],
+                  f"interruption by {s.get('party')} ({_seconds(s['duration_ms'])})")
             for s in hits
         ))
 
@@ -431,7 +440,7 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class All:
+class AllOf:
     conditions: tuple[Condition, ...]
 
     def children(self) -> Sequence[Condition]:
@@ -448,7 +457,7 @@ class All:
 
 
 @dataclass(frozen=True)
-class Any_:
+class AnyOf:
     conditions: tuple[Condition, ...]
 
     def children(self) -> Sequence[Condition]:

@@ -120,7 +120,8 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
 def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "maxProperties" and isinstance(error.instance, dict):
         kinds = ", ".join(error.instance)
-        return f"a condition is exactly one of all, any, not, said, not_said, emotion, non_talk, interruptions, talk_speed, fact (found {kinds}): wrap several in all/any"
+        return (f"a condition is exactly one of all, any, not, said, not_said, emotion, non_talk, interruptions, "
+                f"talk_speed, fact (found {kinds}): wrap several in all/any")
     if error.validator == "minProperties" and error.instance == {}:
         return "must not be empty"
     if error.validator == "const":
@@ -147,7 +148,8 @@ class _Builder:
         for index, spec in enumerate(self.data["categories"]):
             path: _PathT = ("categories", index)
             if spec["id"] in seen:
-                self.report(path + ("id",), f"duplicate category id {spec['id']!r} (first is categories[{seen[spec['id']]}])")
+                first = seen[spec["id"]]
+                self.report(path + ("id",), f"duplicate category id {spec['id']!r} (first is categories[{first}])")
             seen.setdefault(spec["id"], index)
             category = self._category(path, spec)
             if category is not None:
@@ -171,7 +173,8 @@ class _Builder:
             return None
         requires = spec.get("requires_agent", when.needs_agent())
         if not requires and when.needs_agent():
-            self.report(path + ("requires_agent",), "the condition reads the agent conversation: requires_agent cannot be false")
+            self.report(path + ("requires_agent",),
+                        "the condition reads the agent conversation: requires_agent cannot be false")
             return None
         if "followup" in spec and followup is None:
             return None
@@ -190,18 +193,21 @@ class _Builder:
                 ok = False
             for name in ("due_s", "urgent"):
                 if name in spec:
-                    self.report(path + (name,), f"{name} is for complaint_sla follow-ups (a promise uses default_due_s)")
+                    self.report(path + (name,),
+                                f"{name} is for complaint_sla follow-ups (a promise uses default_due_s)")
                     ok = False
         else:
             if "due_s" not in spec:
                 self.report(path, "a complaint_sla follow-up needs due_s (the ordinary SLA)")
                 ok = False
             if "default_due_s" in spec:
-                self.report(path + ("default_due_s",), "default_due_s is for promise follow-ups (a complaint_sla uses due_s)")
+                self.report(path + ("default_due_s",),
+                            "default_due_s is for promise follow-ups (a complaint_sla uses due_s)")
                 ok = False
         urgent = spec.get("urgent")
         if urgent and "due_s" in spec and urgent["due_s"] >= spec["due_s"]:
-            self.report(path + ("urgent", "due_s"), f"an urgent SLA ({urgent['due_s']} s) must be shorter than the ordinary one ({spec['due_s']} s)")
+            self.report(path + ("urgent", "due_s"), f"an urgent SLA ({urgent['due_s']} s) must be shorter than "
+                        f"the ordinary one ({spec['due_s']} s)")
             ok = False
         urgent_when = self.condition(path + ("urgent", "when"), urgent["when"]) if urgent else None
         if not ok or (urgent and urgent_when is None):
@@ -219,7 +225,7 @@ class _Builder:
             built = [self.condition(here + (i,), item) for i, item in enumerate(body)]
             if any(b is None for b in built):
                 return None
-            return c.All(tuple(built)) if kind == "all" else c.Any_(tuple(built))
+            return c.AllOf(tuple(built)) if kind == "all" else c.AnyOf(tuple(built))
         if kind == "not":
             inner = self.condition(here, body)
             return c.Not(inner) if inner is not None else None
@@ -301,7 +307,8 @@ class _Builder:
     def _talk_speed(self, path: _PathT, spec: dict) -> c.Condition | None:
         ranges = {unit: tuple(spec[unit]) for unit in ("cpm", "wpm") if unit in spec}
         if not ranges:
-            self.report(path, "a talk_speed condition needs a range: cpm (Mandarin, characters/min) and/or wpm (English, words/min)")
+            self.report(path, "a talk_speed condition needs a range: cpm (Mandarin, characters/min) "
+                        "and/or wpm (English, words/min)")
             return None
         ok = True
         for unit, (lo, hi) in ranges.items():
@@ -333,7 +340,8 @@ class _Builder:
             if name == "locale" and not (isinstance(v, str) and re.fullmatch(r"[a-z]{2}-[A-Z]{2}", v)):
                 self.report(where, f"a locale looks like zh-CN or en-US, not {v!r}")
                 return None
-            if name in ("priority", "reprompts") and op in ("equals", "in") and not (isinstance(v, int) and not isinstance(v, bool)):
+            integer = isinstance(v, int) and not isinstance(v, bool)
+            if name in ("priority", "reprompts") and op in ("equals", "in") and not integer:
                 self.report(where, f"{name} is a number, not {v!r}")
                 return None
             if name == "repeat_caller" and not isinstance(v, bool):

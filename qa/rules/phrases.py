@@ -19,11 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ivr.intents import PhraseMatcher
+from ivr.intents import PhraseMatcher, detect_lang
 
 #: the two languages phrase lists are written in (keys of a rules file's phrase lists)
 LANGS = ("zh", "en")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -33,7 +32,7 @@ def text_lang(text: str, fallback: str) -> str:
     ``fallback`` is the call's language (from ``facts.locale``): an empty or digits-only turn
     says nothing about its language.
     """
-    if _HAN.search(text):
+    if detect_lang(text) == "zh":  # one Han character decides, as for the IVR
         return "zh"
     if _LATIN.search(text):
         return "en"

@@ -102,7 +102,8 @@ class RuleSet:
         try:
             return self._by_id[category_id]
         except KeyError:
-            raise KeyError(f"no category {category_id!r} in rules {self.version} (have: {', '.join(self._by_id)})") from None
+            have = ", ".join(self._by_id)
+            raise KeyError(f"no category {category_id!r} in rules {self.version} (have: {have})") from None
 
     # ---- what the rules listen for -----------------------------------------------------
 
@@ -151,8 +152,14 @@ class RuleSet:
 
         ``started_at``: local wall-clock time the recording started; with it, promises in
         calendar words ("明天", "by end of day", business days) are due at exact times (see
-        :func:`qa.followups.parse_due`), without it at fixed lengths. Follow-up ``due_in_s`` is
-        counted from the start of the recording, like every time in an analysis.
+        :func:`qa.followups.parse_due`), without it at fixed lengths.
+
+        Follow-ups (``due_in_s`` counted from the start of the recording, like every time in an
+        analysis): a promise category makes one per agent turn that promised, due when its
+        matched words, else the whole turn, say (:func:`qa.followups.parse_due`), else after the
+        category's ``default_due_s``; a complaint category makes one, its SLA (``due_s``, or
+        ``urgent.due_s`` when the urgent condition holds) running from the first complaint words
+        heard (from 0 when only call facts made it a complaint).
         """
         call = Call(analysis)
         results: list[CategoryResult] = []
@@ -167,14 +174,12 @@ class RuleSet:
             results.append(CategoryResult(category.id, category.severity, category.points, category.dimension,
                                           category.title, matches))
             if category.followup is not None:
-                followups += self._followups(category, matches, call, started_at)
+                followups += self._followups(category, category.followup, matches, call, started_at)
         return RulesOutcome(self.version, tuple(results), tuple(followups))
 
     @staticmethod
-    def _followups(category: Category, matches: tuple[Match, ...], call: Call,
+    def _followups(category: Category, rule: FollowUpRule, matches: tuple[Match, ...], call: Call,
                    started_at: datetime | None) -> list[FollowUpSpec]:
-        rule = category.followup
-        assert rule is not None
         spoken = [m for m in matches if m.party is not None]
         if rule.kind == "complaint_sla":
             urgent = rule.urgent_when.evaluate(call) if rule.urgent_when is not None else None
@@ -189,13 +194,14 @@ class RuleSet:
             return [FollowUpSpec("complaint_sla", text, party, said_at, said_at // 1000 + due, category.id)]
         # a promise: one follow-up per turn that made one, due when its words say
         out: list[FollowUpSpec] = []
-        seen: set[int] = set()
+        seen: set[tuple[str, int]] = set()
         for m in spoken or [Match(None, 0, 0, category.title)]:
             view = call.turn_at(m.party, m.start_ms)
             if view is not None:
-                if id(view) in seen:
+                key = (view.turn.party, view.turn.start_ms)
+                if key in seen:
                     continue
-                seen.add(id(view))
+                seen.add(key)
             turn_text = (view.turn.redacted_text or view.turn.text) if view is not None else m.text
             lang = view.lang if view is not None else call.lang
             now = started_at + timedelta(milliseconds=m.start_ms) if started_at is not None else None

@@ -54,6 +54,15 @@ def fired(outcome: RulesOutcome) -> dict[str, tuple[Match, ...]]:
     return {c.category: c.matches for c in outcome.categories}
 
 
+#: a rules file's header; tests append their own categories
+RULES_HEAD = """\
+schema: hotline.qa.rules/1
+name: test
+version: 7
+categories:
+"""
+
+
 # ---- the file format ----------------------------------------------------------------------
 
 
@@ -206,7 +215,8 @@ def test_semantic_problems_are_all_reported_with_line_and_path(tmp_path):
     ("a: [b", "t.yaml:1: not valid YAML"),
     ("- 1\n- 2\n", "t.yaml:1: a rules file must be a mapping"),
     ("schema: hotline.qa.rules/2\nname: x\n", "t.yaml:1: schema: unsupported schema 'hotline.qa.rules/2'"),
-    ("schema: hotline.qa.rules/1\nname: x\nname: y\nversion: 1\ncategories: []\n", "t.yaml:3: name: duplicate key 'name'"),
+    ("schema: hotline.qa.rules/1\nname: x\nname: y\nversion: 1\ncategories: []\n",
+     "t.yaml:3: name: duplicate key 'name'"),
 ])
 def test_unreadable_files_say_where(text, expected):
     with pytest.raises(RulesError) as err:
@@ -310,8 +320,43 @@ def test_tolerant_matching_forgives_a_misheard_syllable_exact_does_not(rules):
 
 def test_spotting_mode_text_is_matched_the_same_way(rules):
     # the built-in model reports only the phrases it spotted, as whole words
-    spotted = call(turn("agent", 11_000, "您好"), turn("agent", 30_000, ""), turn("agent", 100_000, "再见"), mode="spotting")
+    spotted = call(turn("agent", 11_000, "您好"), turn("agent", 30_000, ""), turn("agent", 100_000, "再见"),
+                   mode="spotting")
     assert fired(rules.evaluate(spotted)) == {}
+
+
+WINDOWS = RULES_HEAD + """
+  - id: early_complaint
+    title: Complaint in the first 20 s of the call
+    dimension: risk
+    severity: info
+    points: 0
+    when:
+      said: {party: caller, phrases: {zh: [投诉]}, within: {first_s: 20, of: call}}
+  - id: hold_request
+    title: Hold asked for 10-20 s into the agent conversation
+    dimension: efficiency
+    severity: info
+    points: 0
+    when:
+      said: {party: agent, phrases: {zh: [请稍等]}, within: {from_s: 10, to_s: 20}}
+"""
+
+
+@pytest.mark.parametrize("caller_at, agent_at, expected", [
+    (15_000, AGENT_START + 15_000, {"early_complaint", "hold_request"}),
+    (25_000, AGENT_START + 5_000, set()),
+    (19_000, AGENT_START + 21_000, {"early_complaint"}),
+])
+def test_windows_from_the_call_start_and_offsets_in_the_agent_conversation(caller_at, agent_at, expected):
+    rules = parse_rules(WINDOWS)
+    analysis = call(turn("caller", caller_at, "我 要 投诉"), turn("agent", agent_at, "请 稍等"))
+    assert set(fired(rules.evaluate(analysis))) == expected
+    # a window of the call exists without an agent; one of the agent conversation does not
+    by_id = {c.id: c for c in rules.categories}
+    assert not by_id["early_complaint"].requires_agent and by_id["hold_request"].requires_agent
+    no_agent = call(turn("caller", 15_000, "我 要 投诉"), agent_start_ms=None)
+    assert set(fired(rules.evaluate(no_agent))) == {"early_complaint"}
 
 
 # ---- service taboo phrases ----------------------------------------------------------------
@@ -337,6 +382,7 @@ def test_taboo_needs_the_exact_words(rules):
 
 def test_english_taboo_with_times(rules):
     analysis = call(turn("agent", 11_000, "hello"), turn("agent", 50_000, "well whatever calm down sir"),
+                    turn("agent", 60_000, "whatever you need we can do"),  # courteous: no taboo
                     turn("agent", 110_000, "goodbye"), locale="en-US")
     assert fired(rules.evaluate(analysis))["service_taboo"] == (
         Match("agent", 50_400, 50_750, "whatever"), Match("agent", 50_800, 51_550, "calm down"))
@@ -376,7 +422,8 @@ def test_total_measure_adds_stretches_up(rules):
       emotion: {party: caller, at_least: 0.6, for_s: 6, measure: total}
 """)
     broken = polite_zh().with_(emotion={"caller": timeline("caller", (40_000, 43_000, 0.9), (60_000, 63_000, 0.7))})
-    assert [(m.start_ms, m.end_ms) for m in fired(total.evaluate(broken))["upset"]] == [(40_000, 43_000), (60_000, 63_000)]
+    upset = fired(total.evaluate(broken))["upset"]
+    assert [(m.start_ms, m.end_ms) for m in upset] == [(40_000, 43_000), (60_000, 63_000)]
     less = polite_zh().with_(emotion={"caller": timeline("caller", (40_000, 43_000, 0.9), (60_000, 62_000, 0.7))})
     assert fired(total.evaluate(less)) == {}
 
@@ -419,7 +466,8 @@ def interruption(party: str, start_ms: int) -> dict:
 def test_interruptions_by_the_agent_more_than_twice(rules):
     three = [interruption("agent", t) for t in (20_000, 30_000, 40_000)]
     result = fired(rules.evaluate(polite_zh().with_(characteristics={"interruptions": three})))
-    assert [(m.party, m.start_ms) for m in result["interruptions"]] == [("agent", 20_000), ("agent", 30_000), ("agent", 40_000)]
+    assert [(m.party, m.start_ms) for m in result["interruptions"]] == [
+        ("agent", 20_000), ("agent", 30_000), ("agent", 40_000)]
     assert "interruptions" not in fired(rules.evaluate(polite_zh().with_(characteristics={"interruptions": three[:2]})))
     by_caller = [interruption("caller", t) for t in (20_000, 30_000, 40_000)]
     assert "interruptions" not in fired(rules.evaluate(polite_zh().with_(characteristics={"interruptions": by_caller})))
@@ -448,15 +496,9 @@ def test_call_facts(rules):
     assert "ivr_reprompts" not in fired(rules.evaluate(call(agent_start_ms=None, reprompts=1)))
     assert "complaint_call" in fired(rules.evaluate(call(agent_start_ms=None, intent="complaint")))
     assert "complaint_call" in fired(rules.evaluate(call(agent_start_ms=None, skill="complaints")))
-    assert "complaint_call" not in fired(rules.evaluate(call(agent_start_ms=None, skill="orders", intent="order_status")))
+    routine = call(agent_start_ms=None, skill="orders", intent="order_status")
+    assert "complaint_call" not in fired(rules.evaluate(routine))
 
-
-RULES_HEAD = """\
-schema: hotline.qa.rules/1
-name: test
-version: 7
-categories:
-"""
 
 COMBINED = RULES_HEAD + """
   - id: vip_complaint_unsoothed
@@ -532,7 +574,8 @@ def test_complaint_sla_24_h_or_2_h_when_urgent(rules):
     threat = polite_zh(turn("caller", 15_000, "我 要 投诉"), turn("caller", 20_000, "我 要 找 媒体 曝光"))
     (urgent,) = rules.evaluate(threat).followups
     assert urgent.due_in_s == 15 + 2 * 3600 and urgent.text.startswith("urgent:") and "曝光" in urgent.text
-    distressed = ordinary.with_(emotion={"caller": PartyEmotion("caller", (EmotionPoint(16_000, 18_000, 0.5, "distressed"),))})
+    safety = PartyEmotion("caller", (EmotionPoint(16_000, 18_000, 0.5, "distressed"),))
+    distressed = ordinary.with_(emotion={"caller": safety})
     assert rules.evaluate(distressed).followups[0].due_in_s == 15 + 2 * 3600
     lawyer = call(turn("caller", 15_000, "I want to complain my lawyer will hear about this"), locale="en-US",
                   agent_start_ms=None)
