@@ -7,6 +7,7 @@ so the web layer can answer Twilio sensibly when the database is down.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +73,10 @@ def _record(call: Call, with_events: bool) -> CallRecord:
     )
 
 
+#: init_schema tries this many times when a new SQLite file is busy being switched to WAL
+_INIT_ATTEMPTS = 8
+
+
 def make_engine(url: str) -> Engine:
     """A SQLAlchemy engine; SQLite gets WAL and a busy timeout so web workers can share the file."""
     if url.startswith("sqlite"):
@@ -127,15 +132,23 @@ class CallStore:
         """
         from qa.store import migrations  # alembic loads only when a schema is made or upgraded
 
-        try:
-            with self.engine.connect() as connection:
-                return migrations.upgrade(connection, where=self._safe_url())
-        except StoreError:
-            raise
-        except OperationalError as exc:
-            raise StoreUnavailable(f"database unavailable ({self._safe_url()}): {exc.orig}") from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error while migrating: {exc.__class__.__name__}: {exc}") from exc
+        sqlite = self.engine.dialect.name == "sqlite"
+        for attempt in range(1, _INIT_ATTEMPTS + 1):
+            try:
+                with self.engine.connect() as connection:
+                    return migrations.upgrade(connection, where=self._safe_url())
+            except StoreError:
+                raise
+            except OperationalError as exc:
+                # a brand-new SQLite file: switching it to WAL (on connect) fails at once, without
+                # waiting, while another process holds it; the upgrade is one transaction, so retry
+                if sqlite and "locked" in str(exc.orig) and attempt < _INIT_ATTEMPTS:
+                    time.sleep(0.1 * attempt)
+                    continue
+                raise StoreUnavailable(f"database unavailable ({self._safe_url()}): {exc.orig}") from exc
+            except SQLAlchemyError as exc:
+                raise StoreError(f"database error while migrating: {exc.__class__.__name__}: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaMismatch` unless the database has this version's tables.
