@@ -34,6 +34,10 @@ class Hotline:
     service: CallService
     #: the shared Vosk model when speech navigation is on
     speech_model: Any = None
+    #: the post-call job table (None when qa_jobs is off)
+    jobs: Any = None
+    #: tells Celery workers there is work (qa_jobs = celery)
+    notifier: Any = None
 
     def twiml_options(self) -> TwimlOptions:
         from ivr.live import stream_url
@@ -102,6 +106,20 @@ def load_classifier(settings: Settings):
         return None
 
 
+def make_job_queue(settings: Settings, store: CallStore):
+    """The post-call job table, and a Celery notifier when jobs run on Celery."""
+    if settings.qa_jobs == "off":
+        return None, None
+    from qa.store import JobQueue
+
+    notifier = None
+    if settings.qa_jobs == "celery":
+        from qa.jobs.celery_app import CeleryNotifier
+
+        notifier = CeleryNotifier(settings.qa_broker_url)
+    return JobQueue(store), notifier
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -138,7 +156,8 @@ def create_app(
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config.from_mapping(SECRET_KEY="unused-for-webhooks")
-    hotline = Hotline(settings, flow, engine, store, orders, service, speech_model)
+    jobs, notifier = make_job_queue(settings, store)
+    hotline = Hotline(settings, flow, engine, store, orders, service, speech_model, jobs, notifier)
     app.extensions["hotline"] = hotline
 
     from ivr import webhooks

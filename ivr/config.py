@@ -77,6 +77,36 @@ class Settings:
     disable_signature_check: bool = False
     #: seconds Twilio waits for a keypress
     gather_timeout: int = 6
+    #: post-call QA: Vosk model for recordings ("" = the built-in command model, which spots phrases)
+    qa_asr_model: str = ""
+    #: auto (spotting on hotline's command models, full transcripts on any other), transcript, spotting
+    qa_mode: str = "auto"
+    #: where post-call jobs run: local (worker processes on this machine, jobs in the database),
+    #: celery (Celery workers fed through qa_broker_url), off (recordings are only recorded)
+    qa_jobs: str = "local"
+    #: local worker processes started by `hotline serve` / `hotline worker`
+    qa_workers: int = 1
+    qa_broker_url: str = "redis://127.0.0.1:6379/0"
+    #: channel order of the dual recording (Twilio: inbound = caller first, outbound second)
+    qa_channels: str = "caller,agent"
+    #: QA rules (YAML); empty means the shipped qa/rules.yaml
+    qa_rules: str = ""
+    #: tries of a post-call job before it is marked failed
+    qa_max_attempts: int = 3
+    #: seconds before the first retry of a failed job (doubled after each)
+    qa_retry_s: float = 30.0
+    #: seconds a worker holds a job without a heartbeat; a dead worker's job is taken over after it
+    qa_job_lease_s: int = 120
+    #: tone or silence over personal data in the redacted audio
+    qa_redaction: str = "tone"
+    #: silences at least this long count as non-talk time
+    qa_non_talk_s: float = 3.0
+    #: the hotline's local time zone: "明天" / "by end of day" promises fall due in it
+    qa_timezone: str = "Asia/Shanghai"
+    #: seconds per recording download request
+    qa_download_timeout: float = 30.0
+    #: downloaded and redacted recordings; empty means <instance_path>/recordings
+    recordings_dir: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -85,6 +115,10 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.instance_path) / 'hotline.sqlite3'}"
+
+    @property
+    def resolved_recordings_dir(self) -> Path:
+        return Path(self.recordings_dir) if self.recordings_dir else Path(self.instance_path) / "recordings"
 
     @property
     def intent_model_path(self) -> Path:
@@ -247,8 +281,45 @@ def validate(settings: Settings) -> list[str]:
         problems.append("order_backend_timeout: must be positive")
     if not 0 < settings.port < 65536:
         problems.append("port: must be between 1 and 65535")
+    problems.extend(_qa_problems(settings))
     if settings.database_url and "://" not in settings.database_url:
         problems.append(f"database_url: {settings.database_url!r} is not a SQLAlchemy URL")
+    return problems
+
+
+def _qa_problems(settings: Settings) -> list[str]:
+    problems = []
+    if settings.qa_mode not in ("auto", "transcript", "spotting"):
+        problems.append(f"qa_mode: {settings.qa_mode!r} is not one of auto, transcript, spotting")
+    if settings.qa_jobs not in ("local", "celery", "off"):
+        problems.append(f"qa_jobs: {settings.qa_jobs!r} is not one of local, celery, off")
+    if not 0 <= settings.qa_workers <= 64:
+        problems.append("qa_workers: must be between 0 and 64")
+    if settings.qa_jobs == "celery" and not settings.qa_broker_url.startswith(("redis://", "rediss://", "amqp://")):
+        problems.append(f"qa_broker_url: {settings.qa_broker_url!r} is not a redis:// or amqp:// URL")
+    names = sorted(n.strip().lower() for n in settings.qa_channels.split(","))
+    if names != ["agent", "caller"]:
+        problems.append(f"qa_channels: {settings.qa_channels!r} must be 'caller,agent' or 'agent,caller'")
+    if settings.qa_rules and not Path(settings.qa_rules).is_file():
+        problems.append(f"qa_rules: {settings.qa_rules} does not exist")
+    if not 1 <= settings.qa_max_attempts <= 20:
+        problems.append("qa_max_attempts: must be between 1 and 20")
+    if settings.qa_job_lease_s < 2:
+        problems.append("qa_job_lease_s: must be at least 2 seconds")
+    if settings.qa_retry_s < 0:
+        problems.append("qa_retry_s: must be >= 0")
+    if settings.qa_redaction not in ("tone", "silence"):
+        problems.append(f"qa_redaction: {settings.qa_redaction!r} is not one of tone, silence")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(settings.qa_timezone)
+    except (ValueError, KeyError, OSError):
+        problems.append(f"qa_timezone: {settings.qa_timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
+    if settings.qa_non_talk_s <= 0:
+        problems.append("qa_non_talk_s: must be positive")
+    if settings.qa_download_timeout <= 0:
+        problems.append("qa_download_timeout: must be positive")
     return problems
 
 

@@ -98,14 +98,38 @@ def _confidence(form) -> float:
 @bp.post("/recording")
 @twilio_signed
 def recording() -> Response:
-    """Twilio's recording status callback: keep where the dual-channel recording is, for QA."""
+    """Twilio's recording status callback: keep where the dual-channel recording is and queue its QA job.
+
+    Nothing heavy here: the job (download, recognition, rules) runs on a post-call worker.
+    """
     form = request.form
     call_sid = form.get("CallSid", "")
     detail = {k: form.get(v, "") for k, v in (("sid", "RecordingSid"), ("url", "RecordingUrl"),
                                                ("status", "RecordingStatus"), ("duration_s", "RecordingDuration"),
-                                               ("channels", "RecordingChannels"))}
-    return _record_callback(call_sid, f"recording {detail['url']}",
-                            lambda: _hotline().store.add_event(call_sid, "recording", detail))
+                                               ("channels", "RecordingChannels"),
+                                               ("start_time", "RecordingStartTime"))}
+    return _record_callback(call_sid, f"recording {detail['url']}", lambda: _recording_arrived(call_sid, detail))
+
+
+def _recording_arrived(call_sid: str, detail: dict) -> None:
+    hotline = _hotline()
+    known = True
+    try:
+        hotline.store.add_event(call_sid, "recording", detail)
+    except CallNotFound:
+        known = False  # still queued: the job fails visibly ("no record of call ...") instead of vanishing
+        log.warning("recording %s for unknown call %s: queued, its job will say so", detail["sid"], call_sid)
+    if hotline.jobs is None or not detail["sid"] or detail["status"] not in ("completed", ""):
+        if known:
+            return
+        raise CallNotFound(f"no call with sid {call_sid!r}")
+    from qa.jobs import submit_recording
+
+    job, created = submit_recording(hotline.jobs, call_sid=call_sid, recording_sid=detail["sid"], url=detail["url"],
+                                    recording_start=detail["start_time"],
+                                    max_attempts=hotline.settings.qa_max_attempts, notifier=hotline.notifier)
+    log.info("call %s: recording %s %s job %s", call_sid, detail["sid"], "queued as" if created else "already has",
+             job.id)
 
 
 def _record_callback(call_sid: str, what: str, write) -> Response:
@@ -142,6 +166,12 @@ def enqueue_result() -> Response:
     result = form.get("QueueResult", "")
     call_sid = form.get("CallSid", "")
     log.info("call %s left the queue: %s", call_sid, result)
+    detail = {"result": result, "queue_time_s": form.get("QueueTime", ""), "queue_sid": form.get("QueueSid", "")}
+    try:
+        # when the agent conversation began: the QA pipeline cuts the outbound channel there
+        _hotline().store.add_event(call_sid, "queue_result", detail)
+    except StoreError as exc:
+        log.warning("could not record the queue result of %s: %s", call_sid, exc)
     if result in ("queue-full", "system-error", "error"):
         # no endless queue loop: tell the caller and end the call; the record keeps the route
         locale = _hotline().settings.default_locale

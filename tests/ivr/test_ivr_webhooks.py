@@ -248,7 +248,7 @@ def test_recording_callback_is_kept_on_the_call(twilio, store):
     event = store.get_call("CA1300").events[-1]
     assert event.kind == "recording"
     assert event.detail == {"sid": "RE1", "url": "https://api.twilio.com/rec/RE1", "status": "completed",
-                            "duration_s": "42", "channels": "2"}
+                            "duration_s": "42", "channels": "2", "start_time": ""}
 
 
 def test_twilio_speech_result_is_speech(twilio, store):
