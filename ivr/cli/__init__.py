@@ -23,6 +23,8 @@ SUBCOMMANDS: dict[str, str] = {
     "synth": "ivr.cli.synth:synth",
     "emotion": "ivr.cli.emotion:emotion",
     "intents": "ivr.cli.intents:intents",
+    "qa": "ivr.cli.qa:qa",
+    "worker": "ivr.cli.worker:worker",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -36,6 +38,8 @@ SUMMARIES: dict[str, str] = {
     "synth": "Offline speech synthesis: voices, say, render scenarios.",
     "emotion": "Score a call's arousal/agitation timeline.",
     "intents": "Classify, evaluate and train the intent classifier.",
+    "qa": "Post-call QA: analyse, search, export, rerun rules, follow-ups.",
+    "worker": "Run post-call jobs (local processes or Celery).",
 }
 
 

@@ -39,4 +39,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, dev: bool) -> 
         app = create_app(settings)
     click.echo(f"hotline: flow {app.extensions['hotline'].flow.id} on http://{host}:{port} "
                f"(Twilio voice webhook: {settings.public_url.rstrip('/')}/twilio/voice)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    pool = None
+    if settings.qa_jobs == "local" and settings.qa_workers > 0:
+        from qa.jobs.local import LocalWorkerPool
+
+        # post-call jobs on this machine, beside the web app (qa_jobs = celery: run `hotline worker --celery`)
+        pool = LocalWorkerPool(settings).start()
+        click.echo(f"hotline: {pool.workers} post-call worker(s) for recorded calls")
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if pool is not None:
+            pool.stop()
