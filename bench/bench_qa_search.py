@@ -95,7 +95,8 @@ def load(store: CallStore, rows) -> float:
             conn.execute(sa.insert(model), batch)
         if conn.dialect.name == "postgresql":
             for table in ("calls", "analyses", "turns"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started

@@ -175,7 +175,8 @@ def _text_condition(s, column_name: str, needle: str) -> ColumnElement[bool]:
 
 
 def _has_fts(s) -> bool:
-    return s.execute(sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turns_fts'")).first() is not None
+    found = s.execute(sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turns_fts'")).first()
+    return found is not None
 
 
 def _filters(*, party, category, since, until, skill, intent, outcome, emotion_label, emotion_party, language,

@@ -53,11 +53,13 @@ def make_v1_database(url: str) -> None:
             conn.execute(sa.text(
                 "INSERT INTO calls (sid, caller, called, locale, started_at, status, outcome, reasons, state, "
                 "state_version, skill) VALUES (:sid, '+8613800138000', '+86950618', 'zh-CN', "
-                "'2026-11-01 08:00:00', 'completed', 'routed', '[\"key 7\"]', '{\"node\": \"main\"}', 3, 'complaints')"),
+                "'2026-11-01 08:00:00', 'completed', 'routed', '[\"key 7\"]', '{\"node\": \"main\"}', 3, "
+                "'complaints')"),
                 {"sid": sid})
             conn.execute(sa.text(
                 "INSERT INTO call_events (call_id, seq, at, kind, node, detail) "
-                "SELECT id, 1, '2026-11-01 08:00:01', 'call_started', 'welcome', '{\"x\": 1}' FROM calls WHERE sid = :sid"),
+                "SELECT id, 1, '2026-11-01 08:00:01', 'call_started', 'welcome', '{\"x\": 1}' "
+                "FROM calls WHERE sid = :sid"),
                 {"sid": sid})
     engine.dispose()
 

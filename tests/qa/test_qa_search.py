@@ -42,7 +42,8 @@ def put(store: CallStore, sid: str, started: datetime, turns: list[Turn], *, loc
 
 
 def turn(party: str, start_s: int, text: str, redacted: str | None = "same") -> Turn:
-    return Turn(party, start_s * 1000, start_s * 1000 + 3000, text, redacted_text=text if redacted == "same" else redacted)
+    return Turn(party, start_s * 1000, start_s * 1000 + 3000, text,
+                redacted_text=text if redacted == "same" else redacted)
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ def test_save_and_get_round_trip(store, analyses):
                                      "FROM turns ORDER BY seq")).all()
         assert [(t.seq, t.party, t.start_ms, t.text, t.intent, t.emotion_label) for t in turns] == [
             (1, "caller", 1_000, "我要 退货", "returns", "tense"), (2, "agent", 5_000, "您好，很高兴为您服务", None, None)]
-        rules = conn.execute(sa.text("SELECT category, rules_version, points FROM rule_results ORDER BY category")).all()
+        rules = conn.execute(sa.text(
+            "SELECT category, rules_version, points FROM rule_results ORDER BY category")).all()
         assert [tuple(r) for r in rules] == [("complaint", "qa@1+aaaaaaaa", -10.0),
                                              ("greeting_missing", "qa@1+aaaaaaaa", -5.0)]
         assert conn.execute(sa.text("SELECT score, caller_emotion, agent_emotion FROM analyses")).one() == (

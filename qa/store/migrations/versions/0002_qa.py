@@ -167,11 +167,13 @@ def _sqlite_fts(bind) -> None:
         END""")
     bind.exec_driver_sql(f"""
         CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN
-          INSERT INTO turns_fts (turns_fts, rowid, {columns}) VALUES ('delete', old.id, old.search_text, old.search_redacted);
+          INSERT INTO turns_fts (turns_fts, rowid, {columns})
+            VALUES ('delete', old.id, old.search_text, old.search_redacted);
         END""")
     bind.exec_driver_sql(f"""
         CREATE TRIGGER turns_fts_update AFTER UPDATE ON turns BEGIN
-          INSERT INTO turns_fts (turns_fts, rowid, {columns}) VALUES ('delete', old.id, old.search_text, old.search_redacted);
+          INSERT INTO turns_fts (turns_fts, rowid, {columns})
+            VALUES ('delete', old.id, old.search_text, old.search_redacted);
           INSERT INTO turns_fts (rowid, {columns}) VALUES (new.id, new.search_text, new.search_redacted);
         END""")
 
@@ -180,7 +182,8 @@ def _postgresql_trgm(bind) -> None:
     """pg_trgm GIN indexes; the extension lives wherever it already is (or public), so the
     operator class is named with its schema and works whatever the search_path."""
     schema = _trgm_schema(bind)
-    for create in ("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public", "CREATE EXTENSION IF NOT EXISTS pg_trgm"):
+    for create in ("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+                   "CREATE EXTENSION IF NOT EXISTS pg_trgm"):
         if schema is not None:
             break
         try:
