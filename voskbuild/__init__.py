@@ -6,6 +6,12 @@ callers' out-of-menu sentences for the garbage word) -> alignment + a small PyTo
 a model directory the unmodified ``vosk`` package loads, with runtime per-menu grammars and an
 ``[unk]`` garbage word. ``build`` must run in a process that has not imported vosk; ``hotline models
 build`` (``ivr.cli.models_build``) does that for you.
+
+Besides the menu, a model can learn spotting sets (``PhraseSet.with_spotting``): the phrases the QA
+rules listen for in whole calls (``--qa-rules qa/rules.yaml``: greetings, forbidden phrases, promises
+for the agent, complaint words for the caller) or any list (``--extra-phrases``). They are trained
+like menu phrases (inside an agent's sentences), with an agent's other talk for ``[unk]``, and measured
+each in a grammar of its own phrases plus ``[unk]``, as the post-call analysis decodes a channel.
 """
 
 from .errors import VoskBuildError

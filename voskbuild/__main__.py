@@ -23,6 +23,29 @@ def _phrases(phrases_file: str | None, flow: str | None):
     return load_phrases(phrases_file or flow)
 
 
+def _file_sha256(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _with_spotting(phrases, spot_json: str | None, menu_source: dict):
+    """The menu phrases plus the spotting sets of ``--spot-json`` (written by ``hotline models build``:
+    a list of {"set", "phrases", "source"}), and the sources to record in the metadata."""
+    sources = [menu_source]
+    if not spot_json:
+        return phrases, sources
+    try:
+        sets = json.loads(Path(spot_json).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VoskBuildError(f"cannot read spotting sets from {spot_json}: {exc}") from exc
+    for entry in sets:
+        phrases = phrases.with_spotting(entry["set"], entry["phrases"])
+        count = len(phrases.spotting()[entry["set"]])
+        sources.append({"set": entry["set"], "phrases": count, **entry.get("source", {})})
+    return phrases, sources
+
+
 def _langs(value: str) -> tuple[str, ...]:
     aliases = {"zh": "zh", "zh-cn": "zh", "cmn": "zh", "en": "en", "en-us": "en"}
     langs = []
@@ -49,17 +72,21 @@ def cli() -> None:
 @click.option("--name", default=None)
 @click.option("--oov", "oov_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--cache-dir", type=click.Path(file_okay=False))
-def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, cache_dir) -> None:
+@click.option("--spot-json", type=click.Path(dir_okay=False))
+def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, cache_dir, spot_json) -> None:
     """Build a model directory."""
     from .corpus import read_sentences
     from .recipe import BuildConfig, build as run_build
 
-    phrases = _phrases(phrases_file, flow)
+    menu = _phrases(phrases_file, flow)
+    phrases, sources = _with_spotting(menu, spot_json, {
+        "set": "menu", "kind": "flow" if flow else "phrase_list", "path": flow or phrases_file,
+        "sha256": _file_sha256(flow or phrases_file), "phrases": len(menu.zh) + len(menu.en)})
     kw = {"langs": _langs(lang), "seed": seed, "name": name or Path(out).name,
           "extra_oov": tuple(s for f in oov_files for s in read_sentences(f)),
           "cache_dir": Path(cache_dir) if cache_dir else None}
     config = BuildConfig.quick(**kw) if quick else BuildConfig(**kw)
-    meta = run_build(phrases, Path(out), config, progress=lambda m: click.echo(m, err=True))
+    meta = run_build(phrases, Path(out), config, progress=lambda m: click.echo(m, err=True), sources=sources)
     click.echo(json.dumps(meta.get("accuracy", {}), ensure_ascii=False))
 
 
@@ -83,24 +110,30 @@ def tune_cmd(model_dir) -> None:
 @click.option("--per-phrase", default=2, show_default=True, type=int)
 @click.option("--draws", default=3, show_default=True, type=click.IntRange(1, 20))
 @click.option("--errors", is_flag=True)
-def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase, draws, errors) -> None:
+@click.option("--spot-json", type=click.Path(dir_okay=False))
+def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase, draws, errors, spot_json) -> None:
     """Accuracy of a model on held-out synthetic voices (phrases from the model's metadata by default)
     and/or on synth call scenarios (each speech turn scored against the model's own phrases)."""
     from .export import phrases_from_metadata, read_metadata
     from .recipe import BuildConfig, heldout_accuracy
 
     meta = read_metadata(Path(model_dir))
-    if scenarios and not heldout and (phrases_file or flow):
-        raise VoskBuildError("--phrases/--flow choose the held-out test phrases; add --heldout to run that "
-                             "test too (scenario turns are scored against the model's own phrases)")
+    if scenarios and not heldout and (phrases_file or flow or spot_json):
+        raise VoskBuildError("--phrases/--flow/--extra-phrases/--qa-rules choose the held-out test phrases; add "
+                             "--heldout to run that test too (scenario turns are scored against the model's own "
+                             "phrases)")
     result = None
     if scenarios:  # first: a bad scenario file fails before the long held-out test
         from .scenario_eval import evaluate_scenarios
 
-        result = evaluate_scenarios(Path(model_dir), phrases_from_metadata(meta), scenarios,
+        # callers' turns against the menu (a spotting set is the post-call analysis' business)
+        result = evaluate_scenarios(Path(model_dir), phrases_from_metadata(meta).menu(), scenarios,
                                     progress=lambda m: click.echo(m, err=True))
     if heldout or not scenarios:
+        # by default everything the model was built for: its menu and its spotting sets
         phrases = _phrases(phrases_file, flow) if (phrases_file or flow) else phrases_from_metadata(meta)
+        if spot_json:  # the sets given replace the model's own
+            phrases, _ = _with_spotting(phrases.menu(), spot_json, {})
         config = BuildConfig(langs=tuple(meta["languages"]), seed=seed, test_per_phrase=per_phrase,
                              heldout_draws=draws)
         summary = heldout_accuracy(Path(model_dir), phrases, config, progress=lambda m: click.echo(m, err=True),

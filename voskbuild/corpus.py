@@ -20,6 +20,13 @@ CARRIERS = {
            "i need {}", "uh {}"),
 }
 
+#: carriers of a spotting phrase: what an agent says around "您好" or "i'm sorry" (their own list, so
+#: a phrase spotted in a whole call is heard inside an agent's sentence, not a caller's request)
+SPOT_CARRIERS = {
+    "zh": ("好的{}", "{}请稍等", "嗯{}", "女士{}", "先生{}", "{}好吗", "是这样的{}", "{}对吧"),
+    "en": ("okay {}", "{} sir", "well {}", "{} madam", "alright {}", "so {}", "{} okay", "right {}"),
+}
+
 OOV_TRAIN = {
     "zh": (
         "今天天气怎么样", "我在开车", "你们几点下班", "明天会下雨吗", "我的猫在睡觉", "这个多少钱",
@@ -83,6 +90,58 @@ _DEV_ONLY = {
 OOV_DEV = {lang: (*sentences[-6:], *_DEV_ONLY[lang]) for lang, sentences in OOV_TRAIN.items()}
 OOV_TRAIN = {lang: sentences[:-6] for lang, sentences in OOV_TRAIN.items()}
 
+#: what an agent says between the QA phrases (no QA phrase, no menu character or word): with
+#: spotting sets, [unk] learns it, so the 50-odd long phrases of a spotting grammar are not heard
+#: in every "您的..." or "sorry about the wait" (near misses such as 感谢您的耐心等待 on purpose)
+AGENT_TALK_TRAIN = {
+    "zh": (
+        "我这边帮您看一下", "我帮您记下来了", "您的信息我已经记下了", "我们这边马上安排", "您先别着急",
+        "这个是正常现象", "嗯嗯是的", "您放心吧", "好的好的", "您可以在手机上看到", "感谢您的耐心等待",
+        "我帮您联系一下相关同事", "您这边还需要别的吗", "这个我帮您看看", "好的我知道了", "您稍等我看看",
+        "我帮您记一下", "您可以放心", "我确认一下您的信息", "这个情况比较少见", "您能描述一下吗",
+        "我大概了解了", "我帮您加急一下",
+    ),
+    "en": (
+        "i understand how you feel", "thanks for waiting", "let me put you on hold",
+        "the system is a little slow today", "may i have your full name", "i see what you mean",
+        "bear with me for a moment", "could you hold the line", "it looks like everything is fine",
+        "you are very welcome", "sorry about the wait", "that is a fair point", "we appreciate your patience",
+        "i'll stay on the line with you", "i can email you a copy", "that makes perfect sense",
+        "you should see an email shortly", "this might take a minute", "please bear with me",
+        "is that your current email", "i will note that down", "let me verify a few things",
+        "thanks for letting us know", "is that correct", "i will stay with you", "you are all set",
+        "that is really helpful",
+    ),
+}
+
+#: agent talk for tuning the decoder (never trained on)
+AGENT_TALK_DEV = {
+    "zh": (
+        "好的您稍等一下", "这边系统显示正常", "您这个情况我了解了", "您稍微等我一下", "那我先帮您备注一下",
+        "稍等我确认一下", "我看一下系统里的信息", "您别担心", "这个需要一点时间", "我们这边也很着急",
+    ),
+    "en": (
+        "let me see what i can do", "i can see that on my screen", "i have made a note of that",
+        "that should be fine", "how are you today", "i'm happy to help with that",
+        "your details are all correct", "have you tried restarting the app", "just to confirm your postcode",
+        "i appreciate you explaining that",
+    ),
+}
+
+#: agent talk for measuring the spotting grammars' false accepts (never trained or tuned on)
+AGENT_TALK_TEST = {
+    "zh": (
+        "您现在方便吗", "您看这样可以吗", "我给您解释一下", "对的没错", "您还在线吗", "这个价格是最低的了",
+        "我再帮您核实一下", "我们尽量帮您解决", "您的要求我记住了", "您现在在家吗",
+    ),
+    "en": (
+        "just a moment while i look that up", "can you spell that for me", "thanks for your patience",
+        "is this a good time for you", "let me confirm your details", "i hear you",
+        "let me just pull up your file", "let me look at your history", "i totally get that",
+        "i know this has been frustrating",
+    ),
+}
+
 
 def read_sentences(path: str | Path) -> list[str]:
     """Sentences from a text file: one a line, or a TSV whose last column is the text ('#' = comment)."""
@@ -118,20 +177,66 @@ def _menu_pieces(phrases: PhraseSet) -> tuple[set[str], set[str]]:
     return zh, en
 
 
+def _hanzi(text: str) -> str:
+    return re.sub(r"[^\u3400-\u9fff]", "", text)
+
+
+def _spotted_pieces(phrases: PhraseSet) -> tuple[set[str], set[tuple[str, ...]]]:
+    """The spotting phrases as whole pieces: Mandarin character strings, English word-stem sequences."""
+    spot = [p for ps in phrases.spotting().values() for p in ps]
+    zh = {_hanzi(p) for p in spot if lang_of(p) == "zh"} - {""}
+    en = {tuple(_en_stem(w) for w in p.split()) for p in spot if lang_of(p) == "en"}
+    return zh, en
+
+
+def _contains_phrase(sentence: str, zh: set[str], en: set[tuple[str, ...]]) -> bool:
+    if lang_of(sentence) == "zh":
+        hanzi = _hanzi(sentence)
+        return any(p in hanzi for p in zh)
+    stems = tuple(_en_stem(w) for w in sentence.split())
+    return any(stems[i:i + len(p)] == p for p in en for i in range(len(stems) - len(p) + 1))
+
+
+def garbage_sentences(phrases: PhraseSet) -> dict[str, tuple[str, ...]]:
+    """The fixed sentences that train ``[unk]``: the chit-chat, and with spotting sets also the agent
+    talk, each without the sentences that say a spotting phrase (or share a character with the menu)."""
+    if not phrases.spotting():
+        return OOV_TRAIN
+    chit_chat = without_spotted(OOV_TRAIN, phrases)
+    talk = out_of_menu([s for ss in AGENT_TALK_TRAIN.values() for s in ss], phrases)
+    return {lang: (*chit_chat.get(lang, ()), *talk.get(lang, ())) for lang in OOV_TRAIN}
+
+
+def without_spotted(sentences: dict[str, tuple[str, ...]], phrases: PhraseSet) -> dict[str, tuple[str, ...]]:
+    """The sentences (per language) that contain no spotting phrase: the built-in chit-chat says
+    "我不知道" and "hello is anyone there", which must not teach ``[unk]`` a phrase the QA rules spot.
+    Without spotting sets, the sentences as they are (same plan, same model as before)."""
+    zh, en = _spotted_pieces(phrases)
+    if not zh and not en:
+        return sentences
+    return {lang: tuple(s for s in ss if not _contains_phrase(s, zh, en)) for lang, ss in sentences.items()}
+
+
 def out_of_menu(sentences: Iterable[str], phrases: PhraseSet, min_len: int = 3) -> dict[str, tuple[str, ...]]:
     """The sentences (per language) sharing no word with the menu (no content character of a menu
     phrase in Mandarin, no menu content word or a word of the same stem in English), so ``[unk]`` is
     their whole transcript and the garbage word never learns a menu word's sound. Short ones
-    (< ``min_len`` words / characters) and sentences reserved for tuning or testing are left out too."""
-    reserved = {s for group in (OOV_DEV, OOV_TEST) for ss in group.values() for s in ss}
-    zh_chars, en_words = _menu_pieces(phrases)
+    (< ``min_len`` words / characters) and sentences reserved for tuning or testing are left out too.
+
+    Spotting phrases (long agent sentences such as 很高兴为您服务, built of the commonest
+    characters) are matched whole instead: a sentence containing one is left out, one merely sharing
+    a character stays, or hardly any Mandarin sentence would be left to train the garbage word."""
+    held_back = (OOV_DEV, OOV_TEST, AGENT_TALK_DEV, AGENT_TALK_TEST)
+    reserved = {s for group in held_back for ss in group.values() for s in ss}
+    zh_chars, en_words = _menu_pieces(phrases.menu())
+    spot_zh, spot_en = _spotted_pieces(phrases)
     out: dict[str, list[str]] = {"zh": [], "en": []}
     for sentence in dict.fromkeys(sentences):
         lang = lang_of(sentence)
-        if sentence in reserved:
+        if sentence in reserved or _contains_phrase(sentence, spot_zh, spot_en):
             continue
         if lang == "zh":
-            hanzi = re.sub(r"[^\u3400-\u9fff]", "", sentence)
+            hanzi = _hanzi(sentence)
             if len(hanzi) < min_len or zh_chars.intersection(hanzi):
                 continue
         else:

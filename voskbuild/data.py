@@ -10,7 +10,7 @@ import numpy as np
 from asr.codec import resample
 
 from . import augment
-from .corpus import CARRIERS, OOV_TEST, OOV_TRAIN
+from .corpus import CARRIERS, OOV_TEST, OOV_TRAIN, SPOT_CARRIERS
 from .lexicon import EXTRA_WORDS, UNK, phrase_words
 from .phrases import PhraseSet
 from .speech import RATE, Voice, say, voices
@@ -113,12 +113,14 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
     rng = np.random.default_rng(seed)
     plan: list[UttSpec] = []
     known = set(phrases.zh) | set(phrases.en)
+    menu = set(phrases.menu().zh) | set(phrases.menu().en)
     for lang in langs:
         pool = voices(lang, variants, flite, (synth_voices or {}).get(lang, ()))
         for item in _items(phrases, lang):
+            carriers = CARRIERS[lang] if item in menu or item not in known else SPOT_CARRIERS[lang]
             for r in range(sizes.renditions):
                 voice = _pick(rng, pool)
-                carrier = CARRIERS[lang][int(rng.integers(len(CARRIERS[lang])))]
+                carrier = carriers[int(rng.integers(len(carriers)))]
                 text = carrier.format(item)
                 # every third rendition inside a carrier phrase, unless that makes another menu phrase
                 if r % 3 == 2 and text not in known:

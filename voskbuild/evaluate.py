@@ -15,10 +15,10 @@ import soundfile as sf
 
 from asr.codec import resample
 
-from .data import Rendered
+from .data import Rendered, plan_test, render
 from .errors import VoskBuildError
 from .lexicon import UNK
-from .phrases import PhraseSet, lang_of
+from .phrases import PhraseSet, is_spot_group, lang_of
 
 GLOBAL_GROUP = "global_options"
 
@@ -152,13 +152,66 @@ def word_time_errors(outcomes: list[Outcome]) -> list[float]:
 
 def node_grammars(phrases: PhraseSet, lang: str) -> list[tuple[str, ...]]:
     """The grammar a menu node would activate for a caller speaking ``lang``: the node's phrases plus
-    the global options plus ``[unk]``; a plain phrase list is one node."""
+    the global options plus ``[unk]``; a plain phrase list is one node. A spotting set is decoded as
+    the post-call analysis does: its own phrases plus ``[unk]``, no menu options."""
     glob = tuple(p for name, ps in phrases.groups if name == GLOBAL_GROUP for p in ps if lang_of(p) == lang)
-    nodes = [tuple(p for p in ps if lang_of(p) == lang) for name, ps in phrases.groups if name != GLOBAL_GROUP]
-    nodes = [n for n in nodes if n]
+    nodes = [(name, tuple(p for p in ps if lang_of(p) == lang)) for name, ps in phrases.groups
+             if name != GLOBAL_GROUP]
+    nodes = [(name, n) for name, n in nodes if n]
     if not nodes:
         return [tuple(dict.fromkeys(phrases.for_lang(lang))) + (UNK,)]
-    return [tuple(dict.fromkeys(n + glob)) + (UNK,) for n in nodes]
+    return [tuple(dict.fromkeys(n if is_spot_group(name) else n + glob)) + (UNK,) for name, n in nodes]
+
+
+def spotting_cases(cases: list[Case], phrases: PhraseSet) -> list[Case]:
+    """Every out-of-menu and noise case once more in each spotting grammar of its language: an agent
+    talks mostly outside the QA phrases, so the false accepts of a spotting grammar (the QA rules' 50-odd
+    phrases in one grammar, decoded over whole sentences) are measured on their own. None without
+    spotting sets."""
+    spotting = phrases.spotting()
+    out = []
+    for c in cases:
+        if c.rendered.spec.kind not in ("oov", "noise"):
+            continue
+        for ps in spotting.values():
+            grammar = tuple(p for p in ps if lang_of(p) == c.rendered.spec.lang)
+            if grammar:
+                out.append(replace(c, grammar=(*grammar, UNK)))
+    return out
+
+
+def agent_talk_cases(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[str, ...], flite: tuple[str, ...],
+                     seed: int, talk: dict[str, tuple[str, ...]]) -> list[Case]:
+    """An agent's other talk (``corpus.AGENT_TALK_DEV`` / ``_TEST``), rendered once per sentence with
+    the given voices, for ``spotting_cases``; none without spotting sets (nothing else hears it)."""
+    if not phrases.spotting():
+        return []
+    plan = [s for s in plan_test(PhraseSet(), langs, variants, seed + 7, per_phrase=0, flite=flite, oov=talk)
+            if s.kind == "oov"]
+    return [Case(render(s), None) for s in plan]
+
+
+def summarize_spotting(outcomes: list[Outcome]) -> dict[str, float]:
+    """False accepts of the spotting grammars (``false_accept_spot_oov`` / ``_noise``); empty for none."""
+    if not outcomes:
+        return {}
+    return {k.replace("false_accept_", "false_accept_spot_"): v for k, v in summarize(outcomes).items()}
+
+
+def by_phrase_set(outcomes: list[Outcome], phrases: PhraseSet) -> dict[str, dict[str, float]]:
+    """Phrase accuracy per language and channel for the menu and for each spotting set (by the
+    reference phrase; a phrase in the menu and a spotting set counts for both). Empty without
+    spotting sets: the overall summary is the menu's then."""
+    spotting = phrases.spotting()
+    if not spotting:
+        return {}
+    sets = {"menu": set(phrases.menu().zh) | set(phrases.menu().en)} | {k: set(v) for k, v in spotting.items()}
+    out = {}
+    for name, members in sets.items():
+        chosen = [o for o in outcomes if o.case.rendered.spec.kind == "phrase" and o.reference in members]
+        if chosen:
+            out[name] = summarize(chosen)
+    return out
 
 
 def telephone_at_8k(cases: list[Case]) -> list[Case]:

@@ -115,10 +115,32 @@ def _training_summary(training: dict) -> str:
     return "; ".join(p for p in parts if p) + " (details in the metadata file)"
 
 
+def _cell(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    if not any(isinstance(v, dict) for v in value.values()):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    # one level further down, for the per-set accuracy: "menu: acc_zh_phone 0.99 ...; qa.agent: ..."
+    return "; ".join(f"{k}: {' '.join(f'{a} {b}' for a, b in v.items())}" if isinstance(v, dict) else f"{k}: {v}"
+                     for k, v in value.items())
+
+
+def _phrase_sets(meta: dict) -> str:
+    """One README line per phrase set the model knows (the menu, the QA rules' spotting sets...)."""
+    lines = []
+    for s in meta.get("phrase_sets") or []:
+        where = s.get("path")
+        where = ", ".join(where) if isinstance(where, list) else where
+        version = f" {s['version']}" if s.get("version") else ""
+        lines.append(f"  - {s.get('set')}: {s.get('phrases')} phrases from {where}{version}")
+    return "- phrase sets (a spotting set, such as the QA rules' agent phrases, is meant for a grammar of its\n" \
+        "  own phrases plus `[unk]`; hotline's post-call analysis decodes each call channel so):\n" + \
+        "\n".join(lines) + "\n" if lines else ""
+
+
 def readme(meta: dict) -> str:
     acc = meta.get("accuracy") or {}
-    acc_lines = "\n".join(f"| {k} | {', '.join(f'{a}: {b}' for a, b in v.items()) if isinstance(v, dict) else v} |"
-                          for k, v in acc.items()) or "| (not measured) | |"
+    acc_lines = "\n".join(f"| {k} | {_cell(v)} |" for k, v in acc.items()) or "| (not measured) | |"
     return f"""# {meta.get('name', 'hotline command model')}
 
 A small Vosk command model built by `hotline models build` (package `voskbuild`) from a phrase list,
@@ -140,7 +162,7 @@ hotline's recognisers (`asr`) pass the joined word and spell the phrase out in r
 - runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words
 - frame subsampling 3, so Vosk's word times are in seconds; online cepstral mean normalisation
   (`am/global_cmvn.stats`) when the file is present
-- seed {meta.get('seed')}; training data: {_training_summary(meta.get('training', {}))}
+{_phrase_sets(meta)}- seed {meta.get('seed')}; training data: {_training_summary(meta.get('training', {}))}
 
 ## Accuracy (held-out synthetic voices)
 

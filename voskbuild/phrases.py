@@ -4,6 +4,13 @@ A plain list is UTF-8 text, one phrase per line, optionally prefixed by a langua
 (``zh: 退货`` / ``en: order status``); untagged lines are classified by script (Hanzi -> zh).
 A flow file is the hotline flow YAML: every ``phrases: {zh-CN: [...], en-US: [...]}`` mapping
 found anywhere in it contributes its phrases.
+
+Spotting sets are phrases a model must know beyond the menu, e.g. what the QA rules listen for in
+an agent's speech ("您好", "thank you for calling"). They are trained like menu phrases, but kept in
+groups of their own (``spot:<name>``) so that evaluation decodes them in a grammar of their set
+(as the post-call analysis does), never mixed into a menu node's grammar, and the out-of-menu
+filter treats them as phrases, not as characters (see ``corpus.out_of_menu``). A spotting list is
+text, one phrase a line: ``lang<TAB>phrase``, ``set<TAB>lang<TAB>phrase`` or the plain list format.
 """
 
 from __future__ import annotations
@@ -18,6 +25,10 @@ import yaml
 from .errors import VoskBuildError
 
 LANGS = ("zh", "en")
+#: group-name prefix of a spotting set ("spot:qa.agent"); every other group is a menu node
+SPOT_PREFIX = "spot:"
+#: the set a spotting list's lines belong to when they do not name one
+DEFAULT_SPOT_SET = "extra"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
 _LOCALE_PREFIX = {"zh": "zh", "cmn": "zh", "en": "en"}
 
@@ -44,6 +55,38 @@ class PhraseSet:
             groups=tuple((name, tuple(p for p in ps if lang_of(p) in keep)) for name, ps in self.groups),
             options=tuple(o for o in (tuple(p for p in ps if lang_of(p) in keep) for ps in self.options) if o),
         )
+
+    def spotting(self) -> dict[str, tuple[str, ...]]:
+        """Spotting set name (without the prefix) -> its phrases."""
+        return {name[len(SPOT_PREFIX):]: ps for name, ps in self.groups if is_spot_group(name)}
+
+    def menu(self) -> "PhraseSet":
+        """Only the menu: the phrases of the menu groups (a phrase also in a spotting set stays),
+        without the spotting groups. A set with no spotting groups is returned as it is."""
+        if not any(is_spot_group(name) for name, _ in self.groups):
+            return self
+        groups = tuple((name, ps) for name, ps in self.groups if not is_spot_group(name))
+        keep = {p for _, ps in groups for p in ps}
+        return PhraseSet(zh=tuple(p for p in self.zh if p in keep), en=tuple(p for p in self.en if p in keep),
+                         groups=groups, options=self.options)
+
+    def with_spotting(self, name: str, phrases: Iterable[str]) -> "PhraseSet":
+        """This set plus a spotting set ``name`` (phrases normalised, new ones appended per language).
+        A plain list without groups becomes one menu group first, so its phrases keep a grammar."""
+        spot = _dedup(normalize_phrase(p) for p in phrases)
+        if not spot:
+            raise VoskBuildError(f"spotting set {name!r} has no phrases")
+        groups = self.groups or (("menu", (*self.zh, *self.en)),)
+        group = SPOT_PREFIX + name
+        if any(g == group for g, _ in groups):
+            raise VoskBuildError(f"spotting set {name!r} given twice")
+        return PhraseSet(zh=_dedup([*self.zh, *(p for p in spot if lang_of(p) == "zh")]),
+                         en=_dedup([*self.en, *(p for p in spot if lang_of(p) == "en")]),
+                         groups=(*groups, (group, spot)), options=self.options)
+
+
+def is_spot_group(name: str) -> bool:
+    return name.startswith(SPOT_PREFIX)
 
 
 def normalize_phrase(text: str) -> str:
@@ -96,6 +139,46 @@ def parse_phrase_list(text: str) -> PhraseSet:
         else:
             pairs.append((lang_of(line), line))
     return phrase_set(pairs)
+
+
+def parse_spotting_list(text: str, source: str = "<phrases>",
+                        default_set: str = DEFAULT_SPOT_SET) -> dict[str, list[str]]:
+    """Spotting sets from text (see the module docstring): set name -> phrases, in first-seen order.
+    An unknown language is an error naming its line; a known one is only checked: as everywhere,
+    the script decides how a phrase is spoken ("12315" under zh is read as English digits)."""
+    sets: dict[str, list[str]] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) == 1:
+            m = re.match(r"^(zh|en)\s*:\s*(.+)$", cols[0])
+            name, lang, phrase = default_set, (m.group(1) if m else lang_of(cols[0])), (m.group(2) if m else cols[0])
+        elif len(cols) == 2:
+            name, (lang, phrase) = default_set, cols
+        elif len(cols) == 3:
+            name, lang, phrase = cols
+        else:
+            raise VoskBuildError(f"{source}:{number}: expected 'lang<TAB>phrase' or 'set<TAB>lang<TAB>phrase'")
+        if _locale_lang(lang) is None:
+            raise VoskBuildError(f"{source}:{number}: unsupported language {lang!r} (supported: zh, en)")
+        if not name or not re.fullmatch(r"[\w.\-]+", name):
+            raise VoskBuildError(f"{source}:{number}: bad set name {name!r} (letters, digits, '.', '-', '_')")
+        if normalize_phrase(phrase):
+            sets.setdefault(name, []).append(phrase)
+    if not sets:
+        raise VoskBuildError(f"{source}: no phrases given")
+    return sets
+
+
+def load_spotting_list(path: str | Path, default_set: str = DEFAULT_SPOT_SET) -> dict[str, list[str]]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VoskBuildError(f"cannot read phrases from {p}: {exc}") from exc
+    return parse_spotting_list(text, str(p), default_set)
 
 
 def _locale_lang(locale: str) -> str | None:

@@ -18,10 +18,10 @@ import numpy as np
 
 from .align import flat_start, state_chain, viterbi
 from .babble import babble
-from .corpus import OOV_DEV, OOV_TEST, out_of_menu
+from .corpus import AGENT_TALK_DEV, AGENT_TALK_TEST, OOV_DEV, OOV_TEST, garbage_sentences, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
-from .evaluate import (cases_for, decode, misrecognitions, per_voice_accuracy, summarize, telephone_at_8k,
-                       word_time_errors)
+from .evaluate import (agent_talk_cases, by_phrase_set, cases_for, decode, misrecognitions, per_voice_accuracy,
+                       spotting_cases, summarize, summarize_spotting, telephone_at_8k, word_time_errors)
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NUM_MEL_BINS, global_cmvn_stats, mfcc,
@@ -80,8 +80,14 @@ class BuildConfig:
                                   Tuning(0.3, 2.0, unk_cost=1.0, word_cost=1.0),
                                   Tuning(0.3, 2.0, unk_cost=2.0, word_cost=2.0),
                                   Tuning(0.3, 2.5, unk_cost=2.0, word_cost=2.0),
-                                  Tuning(0.3, 3.0, unk_cost=2.0, word_cost=2.0))
+                                  Tuning(0.3, 3.0, unk_cost=2.0, word_cost=2.0),
+                                  # stronger garbage: a spotting grammar (the QA rules' 40-odd long
+                                  # phrases) decodes whole agent sentences, mostly none of its phrases
+                                  Tuning(0.3, 4.0), Tuning(0.3, 3.5, unk_cost=2.0, word_cost=2.0),
+                                  Tuning(0.3, 3.0, word_cost=3.0))
     false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * false-accept rates
+    #: weight of the spotting grammars' false accepts (QA phrases heard in an agent's other talk)
+    spot_false_accept_weight: float = 1.0
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
     cache_dir: Path | None = None  # keep rendered features here between builds of the same plan
     jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))  # rendering processes
@@ -201,8 +207,11 @@ def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress
     return replace(trainer.export(priors_from_labels(labels, num_pdfs)), cmvn_stats=cmvn), acc
 
 
-def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress = print) -> dict:
-    """Build a model directory at ``out``; returns its metadata."""
+def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress = print,
+          sources: list[dict] | None = None) -> dict:
+    """Build a model directory at ``out``; returns its metadata. ``sources`` describe where the
+    phrases came from (flow file, QA rules version, ...): recorded as the metadata's ``phrase_sets``,
+    so a test can tell when the model no longer matches them."""
     if "vosk" in sys.modules:
         # kaldifst and vosk each bring their own OpenFst; both in one process segfaults
         raise VoskBuildError("build() must run in a process that has not imported vosk (use python -m voskbuild)")
@@ -224,8 +233,12 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
                  + f" of {len(config.extra_oov)} share no word with the menu")
     salad = {lang: babble(lexicon, lang, config.babble.get(lang, 0), config.seed + i)
              for i, lang in enumerate(config.langs)}
+    spotting = phrases.spotting()
+    if spotting:
+        progress("spotting sets: " + ", ".join(f"{k} {len(v)}" for k, v in spotting.items()))
     plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite,
-                           synth_voices=config.synth_voices, extra_oov=extra_oov, babble=salad)
+                           oov=garbage_sentences(phrases), synth_voices=config.synth_voices,
+                           extra_oov=extra_oov, babble=salad)
     corpus = make_corpus(plan, lexicon, progress, config.cache_dir, config.jobs)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
     audio_s = corpus.audio_seconds
@@ -239,6 +252,7 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "phrases": {lang: list(phrases.for_lang(lang)) for lang in config.langs},
         "groups": {name: list(ps) for name, ps in phrases.groups},
         "options": [list(o) for o in phrases.options],
+        "phrase_sets": list(sources or []),
         "words": lexicon.words,
         "lexicon": {w: " ".join(p) for w, p in lexicon.prons.items()},
         "phones": lexicon.base_phones,  # pdf id = index
@@ -289,13 +303,14 @@ def boost_garbage(nnet: NnetParams, lexicon: Lexicon, boost: float) -> NnetParam
     return replace(nnet, priors=priors / priors.sum())
 
 
-def _score(summary: dict[str, float], fa_weight: float) -> float:
+def _score(summary: dict[str, float], fa_weight: float, spot_weight: float = 0.0) -> float:
     """Mean phrase accuracy minus the weighted false-accept rate of each kind (out-of-menu speech,
     noise) in full: averaged, noise (which is hardly ever accepted) would halve the weight of the
-    out-of-menu false accepts."""
+    out-of-menu false accepts. The spotting grammars' false accepts have a weight of their own."""
     accs = [v for k, v in summary.items() if k.startswith("acc_")]
-    fas = [v for k, v in summary.items() if k.startswith("false_accept_")]
-    return float(np.mean(accs) - fa_weight * sum(fas))
+    fas = [v for k, v in summary.items() if k.startswith("false_accept_") and not k.startswith("false_accept_spot_")]
+    spot = [v for k, v in summary.items() if k.startswith("false_accept_spot_")]
+    return float(np.mean(accs) - fa_weight * sum(fas) - spot_weight * sum(spot))
 
 
 def write_tuned(out: Path, lexicon: Lexicon, nnet: NnetParams, decode_config: DecodeConfig, t: Tuning,
@@ -316,13 +331,16 @@ def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, conf
     dev_plan = plan_test(phrases, config.langs, config.variants, config.seed + 1, per_phrase=1,
                          flite=config.flite, oov=OOV_DEV)
     cases = cases_for([render(s) for s in dev_plan], phrases, config.seed + 1)
+    # their false accepts count in the score, on chit-chat and on an agent's other talk
+    spot = spotting_cases(cases + agent_talk_cases(phrases, config.langs, config.variants, config.flite,
+                                              config.seed + 1, AGENT_TALK_DEV), phrases)
     best: tuple[float, DecodeConfig, Tuning, dict] | None = None
     for t in config.tuning:
         candidate = replace(config.decode, acoustic_scale=t.acoustic_scale)
         write_tuned(out, lexicon, nnet, candidate, t, meta)
-        outcomes, _ = decode(out, cases)
-        summary = summarize(outcomes)
-        score = _score(summary, config.false_accept_weight)
+        outcomes, _ = decode(out, cases + spot)
+        summary = summarize(outcomes[:len(cases)]) | summarize_spotting(outcomes[len(cases):])
+        score = _score(summary, config.false_accept_weight, config.spot_false_accept_weight)
         progress(f"tune: {t}: score {score:.3f} {summary}")
         if best is None or score > best[0]:
             best = (score, candidate, t, summary)
@@ -341,30 +359,40 @@ def heldout_accuracy(model_dir: Path, phrases: PhraseSet, config: BuildConfig, p
     ``config.heldout_draws`` draws of test utterances (one draw moves English by +-5 points, as much as
     many changes to the recipe do); ``per_draw`` keeps each draw's rates. With ``errors``, every
     misrecognition too (not kept in the model's metadata)."""
-    outcomes, per_draw, seeds = [], {}, []
+    outcomes, spot_outcomes, per_draw, seeds = [], [], {}, []
     decode_s = audio_s = 0.0
     for k in range(config.heldout_draws):
         seed = config.seed + 2 + DRAW_STRIDE * k
         plan = plan_test(phrases, config.langs, HELDOUT_VARIANTS, seed, per_phrase=config.test_per_phrase,
                          flite=FLITE_HELDOUT, oov=OOV_TEST)
-        draw, timing = decode(model_dir, telephone_at_8k(cases_for([render(s) for s in plan], phrases, seed)))
-        for key, rate in summarize(draw).items():
+        cases = telephone_at_8k(cases_for([render(s) for s in plan], phrases, seed))
+        spot = spotting_cases(cases + telephone_at_8k(agent_talk_cases(phrases, config.langs, HELDOUT_VARIANTS,
+                                                                  FLITE_HELDOUT, seed, AGENT_TALK_TEST)), phrases)
+        draw, timing = decode(model_dir, cases + spot)
+        draw, spotted = draw[:len(cases)], draw[len(cases):]
+        for key, rate in (summarize(draw) | summarize_spotting(spotted)).items():
             if not key.startswith("n_"):
                 per_draw.setdefault(key, []).append(rate)
         outcomes += draw
+        spot_outcomes += spotted
         seeds.append(seed)
         decode_s, audio_s = decode_s + timing["decode_seconds"], audio_s + timing["audio_seconds"]
-    summary = summarize(outcomes, phrases)
+    summary = summarize(outcomes, phrases) | summarize_spotting(spot_outcomes)
     errs = word_time_errors(outcomes)
     summary["word_times_within_100ms"] = round(float(np.mean([e <= 0.1 for e in errs])), 4) if errs else None
     summary["real_time_factor"] = round(decode_s / audio_s, 4)
     summary["test_voices"] = "espeak-ng variants " + ", ".join(HELDOUT_VARIANTS) + "; flite " + ", ".join(FLITE_HELDOUT)
     summary["per_voice"] = per_voice_accuracy(outcomes)
+    sets = by_phrase_set(outcomes, phrases)
+    if sets:  # menu and spotting phrases apart (each in its own grammars)
+        summary["by_set"] = {name: {k: v for k, v in part.items() if not k.startswith("n_")} | {
+            "n": sum(v for k, v in part.items() if k.startswith("n_acc_"))} for name, part in sets.items()}
     summary["draw_seeds"] = seeds
     summary["per_draw"] = per_draw
     progress(f"held-out accuracy: {summary}")
     if errors:
-        summary["errors"] = misrecognitions(outcomes)
+        summary["errors"] = misrecognitions(outcomes) + [
+            e | {"grammar": "spotting"} for e in misrecognitions(spot_outcomes)]
     return summary
 
 

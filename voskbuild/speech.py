@@ -71,10 +71,20 @@ def voices(lang: str, variants: tuple[str, ...], flite: tuple[str, ...] = (),
     return out + [Voice(v, engine="synth") for v in synth_voices]
 
 
+_EN_DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def spelled_digits(text: str) -> str:
+    """English text with every digit a word of its own ("12315" -> "one two three one five"), as the
+    lexicon reads a number (a hotline number is said digit by digit; espeak would say "twelve thousand")."""
+    return re.sub(r"\s+", " ", re.sub(r"[0-9]", lambda m: f" {_EN_DIGIT_NAMES[int(m.group())]} ", text)).strip()
+
+
 def espeak_text(text: str, lang: str) -> str:
-    """The text espeak-ng is given: pinyin syllables for Chinese (digits spelled first), else as is."""
+    """The text espeak-ng is given: pinyin syllables for Chinese (digits spelled first), else as is
+    (digits spelled out)."""
     if lang != "zh":
-        return text
+        return spelled_digits(text)
     parts = []
     for run in re.findall(r"[\u3400-\u9fff0-9]+|[A-Za-z']+", text):
         if re.match(r"[A-Za-z]", run):
@@ -89,7 +99,7 @@ def _command(text: str, lang: str, voice: Voice, speed: int, pitch: int, wav: st
     if voice.engine == "flite":
         # flite has no words-per-minute or 0..99 pitch: map them onto duration stretch and mean F0 (Hz)
         return ["flite", "-voice", voice.base, "--setf", f"duration_stretch={160 / speed:.3f}",
-                "--setf", f"int_f0_target_mean={70 + 1.6 * pitch:.0f}", "-t", text, "-o", wav]
+                "--setf", f"int_f0_target_mean={70 + 1.6 * pitch:.0f}", "-t", spelled_digits(text), "-o", wav]
     return ["espeak-ng", "-v", voice.name, "-s", str(speed), "-p", str(pitch), "-w", wav, espeak_text(text, lang)]
 
 
@@ -98,7 +108,8 @@ def _synth_say(text: str, lang: str, voice: Voice, speed: int, pitch: int) -> np
 
     try:
         # espeak's scales mapped onto synth's controls: 160 wpm = 1.0x, pitch 50 = 0 semitones
-        utt = synth.say(text, lang, voice.base, speed=speed / 160, pitch_semitones=(pitch - 50) / 10, seed=0)
+        spoken = text if lang == "zh" else spelled_digits(text)
+        utt = synth.say(spoken, lang, voice.base, speed=speed / 160, pitch_semitones=(pitch - 50) / 10, seed=0)
     except synth.SynthError as exc:
         raise VoskBuildError(f"synth failed for {text!r} with voice {voice.base}: {exc}") from exc
     return to_int16(np.asarray(utt.samples, dtype=np.float64) * 32767)

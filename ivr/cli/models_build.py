@@ -6,11 +6,19 @@ when loaded next to vosk, and a Kaldi abort must not kill this command.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import click
+
+#: the parties whose phrases the QA rules spot, each one spotting set of the model ("qa.agent")
+QA_PARTIES = ("agent", "caller")
+QA_LANGS = ("zh", "en")
 
 
 def _run_worker(args: list[str]) -> str:
@@ -21,6 +29,71 @@ def _run_worker(args: list[str]) -> str:
         # the worker already printed its one "Error: ..." line on stderr
         raise SystemExit(proc.returncode if proc.returncode > 0 else 1)
     return proc.stdout.strip()
+
+
+def _phrases_sha256(phrases: list[str]) -> str:
+    return hashlib.sha256("\n".join(phrases).encode("utf-8")).hexdigest()
+
+
+def _qa_rule_sets(path: str) -> list[dict]:
+    """The QA rules' spotting phrases, one set per party (``qa.agent``, ``qa.caller``), with the
+    rules' version. Loaded here, not in the builder's process: the rules package is hotline's, and
+    the builder process must stay free of vosk."""
+    from qa.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(path)
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sets = []
+    for party in QA_PARTIES:
+        phrases = list(dict.fromkeys(p for lang in QA_LANGS for p in rules.phrases(party, lang)))
+        if phrases:
+            sets.append({"set": f"qa.{party}", "phrases": phrases,
+                         "source": {"kind": "qa_rules", "path": path, "version": rules.version,
+                                    "sha256": _phrases_sha256(phrases)}})
+    if not sets:
+        raise click.ClickException(f"{path}: the QA rules listen for no phrases")
+    return sets
+
+
+def _extra_sets(paths: tuple[str, ...]) -> list[dict]:
+    from voskbuild import VoskBuildError
+    from voskbuild.phrases import load_spotting_list
+
+    sets: dict[str, dict] = {}
+    for path in paths:
+        try:
+            found = load_spotting_list(path)
+        except VoskBuildError as exc:
+            raise click.ClickException(str(exc)) from exc
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        for name, phrases in found.items():
+            entry = sets.setdefault(name, {"set": name, "phrases": [],
+                                           "source": {"kind": "phrase_file", "path": [], "sha256": []}})
+            entry["phrases"] += phrases
+            entry["source"]["path"].append(path)
+            entry["source"]["sha256"].append(digest)
+    return list(sets.values())
+
+
+def _spot_json(extra_files: tuple[str, ...], qa_rules: str | None, tmpdir: str) -> list[str]:
+    """Worker arguments handing over the spotting sets (none: no arguments)."""
+    sets = _extra_sets(extra_files) + (_qa_rule_sets(qa_rules) if qa_rules else [])
+    names = [s["set"] for s in sets]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise click.ClickException(f"spotting set given twice: {', '.join(twice)}")
+    if not sets:
+        return []
+    path = Path(tmpdir) / "spot.json"
+    path.write_text(json.dumps(sets, ensure_ascii=False), encoding="utf-8")
+    return ["--spot-json", str(path)]
+
+
+_EXTRA_HELP = ("Further phrases the model must spot (e.g. an agent's greetings): one a line, 'lang<TAB>phrase' "
+               "or 'set<TAB>lang<TAB>phrase' (or the --phrases format). Repeatable.")
+_QA_HELP = "QA rules file (e.g. qa/rules.yaml) whose agent and caller phrases the model must spot."
 
 
 @click.command("build")
@@ -36,9 +109,17 @@ def _run_worker(args: list[str]) -> str:
                    "sharing no word with the menu train the garbage word. Repeatable.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Keep rendered training features here; a rebuild with the same plan reuses them.")
+@click.option("--extra-phrases", "extra_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help=_EXTRA_HELP)
+@click.option("--qa-rules", type=click.Path(exists=True, dir_okay=False), help=_QA_HELP)
 def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed: int, quick: bool,
-          oov_files: tuple[str, ...], cache_dir: str | None) -> None:
-    """Build a Vosk command model trained on synthesised speech."""
+          oov_files: tuple[str, ...], cache_dir: str | None, extra_files: tuple[str, ...],
+          qa_rules: str | None) -> None:
+    """Build a Vosk command model trained on synthesised speech.
+
+    Besides the menu (--flow or --phrases), the model can learn phrases to spot in whole calls:
+    --qa-rules takes every phrase the QA rules listen for (greetings, forbidden phrases, promises,
+    complaint words), --extra-phrases any list of them."""
     if bool(phrases_file) == bool(flow):
         raise click.UsageError("give exactly one of --phrases FILE or --flow FILE")
     args = ["build", "--lang", lang, "-o", out, "--seed", str(seed)]
@@ -49,7 +130,8 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
         args += ["--cache-dir", cache_dir]
     if quick:
         args.append("--quick")
-    summary = _run_worker(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = _run_worker(args + _spot_json(extra_files, qa_rules, tmp))
     click.echo(f"model written to {out}")
     if summary:
         click.echo(f"held-out accuracy: {summary.splitlines()[-1]}")
@@ -68,12 +150,18 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
               help="Independent draws of held-out utterances, pooled (per_draw shows the spread).")
 @click.option("--errors", is_flag=True,
               help="Held-out test: also list every misrecognition (voice, channel, what was said, what was heard).")
+@click.option("--extra-phrases", "extra_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Held-out test: spotting phrases to test (instead of the model's own). " + _EXTRA_HELP)
+@click.option("--qa-rules", type=click.Path(exists=True, dir_okay=False),
+              help="Held-out test: the QA rules' phrases to test (instead of the model's own spotting sets).")
 def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_file: str | None, flow: str | None,
-             seed: int, per_phrase: int, draws: int, errors: bool) -> None:
+             seed: int, per_phrase: int, draws: int, errors: bool, extra_files: tuple[str, ...],
+             qa_rules: str | None) -> None:
     """Phrase accuracy and false accepts of a built model, as JSON.
 
     Without SCENARIOS: on held-out synthetic voices; without --phrases/--flow the phrases recorded
-    in the model's metadata are used.
+    in the model's metadata are used (its menu and its spotting sets). Spotting sets are decoded
+    each in a grammar of its own phrases plus [unk]; "by_set" gives their accuracy apart.
 
     With SCENARIOS (synth call-scenario YAML files, e.g. recordings/scenarios/*.yaml): each is
     rendered with its own seed and every speech turn is decoded, wideband and through the telephone
@@ -90,9 +178,11 @@ def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_
         args.append("--heldout")
     if errors:
         args.append("--errors")
-    if scenarios:
-        args += ["--", *scenarios]
-    click.echo(_run_worker(args))
+    with tempfile.TemporaryDirectory() as tmp:
+        args += _spot_json(extra_files, qa_rules, tmp)
+        if scenarios:
+            args += ["--", *scenarios]
+        click.echo(_run_worker(args))
 
 
 @click.command("tune")

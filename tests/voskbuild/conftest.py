@@ -10,16 +10,19 @@ from click.testing import CliRunner
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PHRASES = HERE / "data" / "phrases.txt"
+SPOT_PHRASES = HERE / "data" / "spot_phrases.tsv"
 SHIPPED = ROOT / "models" / "hotline-950618"
 
 
 @pytest.fixture(scope="session")
 def quick_model(tmp_path_factory) -> Path:
-    """A model built by ``hotline models build --quick`` from the tiny phrase list (about a minute)."""
+    """A model built by ``hotline models build --quick`` from the tiny phrase list, plus a tiny
+    spotting set (``--extra-phrases``), in about a minute."""
     from ivr.cli.models_build import build
 
     out = tmp_path_factory.mktemp("voskbuild") / "quick-model"
-    result = CliRunner().invoke(build, ["--phrases", str(PHRASES), "-o", str(out), "--seed", "7", "--quick"])
+    result = CliRunner().invoke(build, ["--phrases", str(PHRASES), "--extra-phrases", str(SPOT_PHRASES), "-o", str(out),
+                                        "--seed", "7", "--quick"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -55,3 +58,20 @@ def shipped_outcomes(shipped_model, heldout_950618):
 
     _, cases = heldout_950618
     return decode(shipped_model, cases)
+
+
+@pytest.fixture(scope="session")
+def shipped_spotting_outcomes(shipped_model, heldout_950618):
+    """The held-out out-of-menu sentences, noise and an agent's other talk (never trained on), each
+    decoded in every spotting grammar of its language (the QA rules' agent and caller phrases + [unk]),
+    through the telephone channel at 8 kHz for half of them: everything heard is a false accept."""
+    from voskbuild import decode, telephone_at_8k
+    from voskbuild.corpus import AGENT_TALK_TEST
+    from voskbuild.evaluate import agent_talk_cases, spotting_cases
+    from voskbuild.speech import FLITE_HELDOUT, HELDOUT_VARIANTS
+
+    phrases, cases = heldout_950618
+    talk = telephone_at_8k(agent_talk_cases(phrases, ("zh", "en"), HELDOUT_VARIANTS, FLITE_HELDOUT, seed=2026,
+                                            talk=AGENT_TALK_TEST))
+    outcomes, _ = decode(shipped_model, spotting_cases(cases + talk, phrases))
+    return outcomes

@@ -27,6 +27,20 @@ def test_quick_model_has_vosk_files_and_metadata(quick_model):
     assert "--frame-subsampling-factor=3" in (quick_model / "conf" / "model.conf").read_text()
 
 
+def test_quick_model_knows_its_spotting_set(quick_model):
+    """--extra-phrases: the phrases are words of the model (multi-word ones as compounds), in a group
+    of their own, and the metadata says where they came from."""
+    meta = read_metadata(quick_model)
+    assert meta["groups"]["spot:qa.agent"] == ["您好", "thank you for calling", "i'm sorry"]
+    assert meta["groups"]["menu"][:2] == ["退货", "查询订单"]  # the plain list became one menu group
+    words = (quick_model / "graph" / "words.txt").read_text(encoding="utf-8").split()
+    assert {"您好", "thank_you_for_calling", "i'm_sorry"} <= set(words)
+    sets = {s["set"]: s for s in meta["phrase_sets"]}
+    assert sets["menu"]["kind"] == "phrase_list" and sets["menu"]["path"].endswith("phrases.txt")
+    assert sets["qa.agent"]["phrases"] == 3 and sets["qa.agent"]["path"][0].endswith("spot_phrases.tsv")
+    assert "qa.agent: 3 phrases" in (quick_model / "README").read_text(encoding="utf-8")
+
+
 def _heldout(per_phrase=3):
     phrases = parse_phrase_list(PHRASES.read_text(encoding="utf-8"))
     plan = plan_test(phrases, ("zh", "en"), HELDOUT_VARIANTS, seed=11, per_phrase=per_phrase, oov={})
@@ -113,11 +127,15 @@ def test_eval_lists_every_misrecognition_on_request(quick_model):
     summary = json.loads(result.output.strip().splitlines()[-1])
     errors = summary["errors"]
     # as many listed as the rates say: wrong phrases per language and channel, accepted OOV and noise
+    # (in the menu's grammars, and apart from them in the spotting grammar)
+    assert "false_accept_spot_oov" in summary
     for key, rate in summary.items():
         if key.startswith(("acc_", "false_accept_")):
-            kind, lang_channel = ("phrase", key[4:]) if key.startswith("acc_") else (key[13:], None)
-            listed = [e for e in errors if (e["kind"] == kind and f"{e['lang']}_{e['channel']}" == lang_channel)
-                      or (lang_channel is None and e["kind"] == kind)]
+            spotting = key.startswith("false_accept_spot_")
+            kind, lang_channel = ("phrase", key[4:]) if key.startswith("acc_") else (key.split("_")[-1], None)
+            listed = [e for e in errors if ((e["kind"] == kind and f"{e['lang']}_{e['channel']}" == lang_channel)
+                                            or (lang_channel is None and e["kind"] == kind))
+                      and (e.get("grammar") == "spotting") == spotting]
             wrong = (1 - rate) if key.startswith("acc_") else rate
             assert len(listed) == round(wrong * summary[f"n_{key}"]), (key, listed)
     for e in errors:

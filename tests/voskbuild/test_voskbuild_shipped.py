@@ -14,8 +14,9 @@ from voskbuild import (UNK, Case, decode, load_phrases, phrases_from_metadata, r
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# floors a little under what this test measured for the shipped model (zh 100 / 100 %, en 80 / 86 %,
-# option accuracy en 84 / 90 %, out-of-menu false accepts 5 %; see its README and hotline-model.json);
+# floors a little under what this test measured for the shipped model (phone / wide: zh 100 / 99 %,
+# en 85 / 84 %, option accuracy en 87 / 87 %, out-of-menu false accepts 3 %, with the QA rules'
+# phrases among the phrases; see its README and hotline-model.json);
 # Vosk dithers, so a rerun moves by about one utterance. The issue's targets (95 % phrase accuracy,
 # 5 % false accepts) are met for Mandarin accuracy and false accepts: English (flite rms above all)
 # is the weak spot
@@ -24,6 +25,15 @@ MIN_WIDE_ACCURACY = {"zh": 0.95, "en": 0.80}
 MIN_OPTION_ACCURACY = {"zh": 0.95, "en": 0.80}
 MAX_OOV_FALSE_ACCEPT = 0.1
 MAX_NOISE_FALSE_ACCEPT = 0.1
+# the menu and the QA rules' spotting sets apart (telephone; measured: menu zh 100 %, en 85 %; agent
+# phrases zh 100 %, en 84 % of 25; caller phrases zh 100 %, en 83 % of 12, so one miss is 8 points),
+# and the spotting grammars' false accepts on other talk (measured 4 % of 160)
+MIN_SET_ACCURACY = {
+    "menu": {"acc_zh_phone": 0.95, "acc_en_phone": 0.76},
+    "qa.agent": {"acc_zh_phone": 0.9, "acc_en_phone": 0.72},
+    "qa.caller": {"acc_zh_phone": 0.85, "acc_en_phone": 0.6},
+}
+MAX_SPOT_FALSE_ACCEPT = 0.1
 
 
 def _by(outcomes, **spec):
@@ -38,8 +48,8 @@ def test_shipped_model_metadata_describes_the_flow(shipped_model):
     flow = load_phrases(ROOT / "flows" / "950618.yaml")
     meta = read_metadata(shipped_model)
     assert meta["name"] == "hotline-950618" and meta["languages"] == ["zh", "en"]
-    # the flow is still being edited: most of its phrases must be in the model (rebuild it with
-    # `hotline models build --flow flows/950618.yaml --seed 950618 -o models/hotline-950618`)
+    # the flow is still being edited: most of its phrases must be in the model (rebuild it as README's
+    # "Building a command model" says: `hotline models build --flow flows/950618.yaml --qa-rules qa/rules.yaml ...`)
     flow_phrases = set(flow.zh) | set(flow.en)
     known = set(meta["phrases"]["zh"]) | set(meta["phrases"]["en"])
     assert len(flow_phrases & known) >= 0.9 * len(flow_phrases), sorted(flow_phrases - known)
@@ -109,3 +119,28 @@ def test_runtime_grammar_is_applied(shipped_model, heldout_950618):
     assert all(o.text in ("", "退货") for o in outcomes)  # nothing outside the grammar comes out
     assert all(o.text == "退货" for o in outcomes[:len(refund)])
     assert json.dumps(grammar, ensure_ascii=False) == '["退货", "[unk]"]'
+
+
+def test_menu_and_spotting_sets_each_keep_their_accuracy(shipped_model, shipped_outcomes):
+    """The QA rules' phrases (each in its party's spotting grammar) are heard as well as the menu's,
+    and learning them did not cost the menu its accuracy."""
+    from voskbuild.evaluate import by_phrase_set
+
+    outcomes, _ = shipped_outcomes
+    sets = by_phrase_set(outcomes, phrases_from_metadata(read_metadata(shipped_model)))
+    assert set(sets) == {"menu", "qa.agent", "qa.caller"}
+    for name, floors in MIN_SET_ACCURACY.items():
+        for key, floor in floors.items():
+            assert sets[name][key] >= floor, (name, key, sets[name])
+
+
+def test_spotting_grammars_reject_other_talk(shipped_spotting_outcomes):
+    """An agent talks mostly outside the QA phrases: chit-chat, noise and the agent's other sentences
+    decoded in a spotting grammar are heard as nothing but [unk]."""
+    talk = [o for o in shipped_spotting_outcomes if o.case.rendered.spec.kind == "oov"]
+    noise = [o for o in shipped_spotting_outcomes if o.case.rendered.spec.kind == "noise"]
+    assert len(talk) >= 150 and len(noise) >= 20
+    assert all(o.case.grammar[-1] == UNK for o in talk)
+    assert np.mean([bool(o.text) for o in talk]) <= MAX_SPOT_FALSE_ACCEPT, [
+        (o.case.rendered.spec.text, o.text) for o in talk if o.text]
+    assert np.mean([bool(o.text) for o in noise]) <= MAX_NOISE_FALSE_ACCEPT
