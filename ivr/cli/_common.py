@@ -25,3 +25,16 @@ def user_errors(*kinds: type[BaseException]) -> Iterator[None]:
         yield
     except kinds as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def open_store(settings: Settings, *, init: bool = True):
+    """The call store of ``settings``; ``init`` creates or migrates its tables (the instance folder too)."""
+    from pathlib import Path
+
+    from qa.store import CallStore
+
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    store = CallStore(settings.resolved_database_url)
+    if init:
+        store.init_schema()
+    return store

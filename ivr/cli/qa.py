@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ivr.cli._common import settings_from, user_errors
+from ivr.cli._common import open_store, settings_from, user_errors
 from qa.errors import QAError
 from qa.store import StoreError
 
@@ -19,11 +19,7 @@ USER_ERRORS = (StoreError, QAError)
 
 
 def _store(settings):
-    from qa.store import CallStore
-
-    store = CallStore(settings.resolved_database_url)
-    store.init_schema()  # creates or migrates: analysing is often the first thing a QA user runs
-    return store
+    return open_store(settings)  # creates or migrates: analysing is often the first thing a QA user runs
 
 
 def _since(value: str | None) -> datetime | None:

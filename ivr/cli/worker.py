@@ -8,7 +8,7 @@ import threading
 
 import click
 
-from ivr.cli._common import settings_from, user_errors
+from ivr.cli._common import open_store, settings_from, user_errors
 from qa.errors import QAError
 from qa.store import StoreError
 
@@ -29,10 +29,7 @@ def worker(ctx: click.Context, workers: int | None, use_celery: bool, once: bool
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(ctx)
     with user_errors(StoreError, QAError):
-        from qa.store import CallStore
-
-        store = CallStore(settings.resolved_database_url)
-        store.init_schema()
+        store = open_store(settings)
         if once:
             from qa.jobs import JobRunner
             from qa.jobs.services import build_services

@@ -89,7 +89,11 @@ class Analyzer:
         if party == "caller":
             extra = list(self.config.caller_phrases.get(lang, ())) + list(DIGIT_WORDS.get(lang, ()))
             phrases += [p for p in extra if p not in phrases]
-        return phrases
+        # Vosk's words are lower-case without punctuation ("i don't know"): a grammar word it does not
+        # know is dropped silently, so the phrases are spelled as the model's vocabulary spells them
+        from voskbuild.phrases import normalize_phrase
+
+        return list(dict.fromkeys(normalize_phrase(p) for p in phrases if normalize_phrase(p)))
 
     # ---- the analysis -------------------------------------------------------------
 
@@ -101,13 +105,16 @@ class Analyzer:
         end_s = audio.outbound.size / rate
         split_s = end_s if agent_start_ms is None else agent_start_ms / 1000
         caller_turns = self._recognize(audio.caller, rate, "caller", speech_regions(audio.caller, rate), lang)
-        ivr_regions = speech_regions(audio.outbound, rate, end_s=split_s)
+        # one VAD pass over the whole outbound channel, then cut at the agent's start: region edges
+        # do not move with where the cut falls
+        outbound = speech_regions(audio.outbound, rate)
+        ivr_regions = [replace(r, end_s=min(r.end_s, split_s)) for r in outbound if r.start_s < split_s]
         ivr_turns = (self._recognize(audio.outbound, rate, "ivr", ivr_regions, lang) if self.mode == "transcript"
                      else [Turn("ivr", int(r.start_s * 1000), int(r.end_s * 1000), "") for r in ivr_regions])
         agent_turns: list[Turn] = []
         if agent_start_ms is not None:
-            agent_turns = self._recognize(audio.outbound, rate, "agent",
-                                          speech_regions(audio.outbound, rate, start_s=split_s), lang)
+            agent_regions = [replace(r, start_s=max(r.start_s, split_s)) for r in outbound if r.end_s > split_s]
+            agent_turns = self._recognize(audio.outbound, rate, "agent", agent_regions, lang)
         caller_turns = self._with_intents(caller_turns, lang)
         caller_emotion, caller_turns = score_party(audio.caller, rate, "caller", caller_turns)
         emotions = {"caller": caller_emotion}
