@@ -111,6 +111,17 @@ def load_flow(path: str | Path) -> Flow:
 
 def parse_flow(text: str, source: str = "<flow>") -> Flow:
     """Validate flow YAML text and build a :class:`Flow`."""
+    data, lines, problem = read_yaml(text)
+    if problem is not None:
+        raise FlowError(source, [problem])
+    return from_dict(data, source=source, lines=lines)
+
+
+def read_yaml(text: str) -> tuple[Any, "_Lines", Problem | None]:
+    """YAML text as data plus the line of every node; a syntax error is one located Problem.
+
+    Shared by every data file validated with located problems (flows, QA rules).
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -118,9 +129,8 @@ def parse_flow(text: str, source: str = "<flow>") -> Flow:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         message = getattr(exc, "problem", None) or str(exc)
-        raise FlowError(source, [Problem("", f"not valid YAML: {message}", line)]) from None
-    lines = _Lines(root)
-    return from_dict(data, source=source, lines=lines)
+        return None, _Lines(None), Problem("", f"not valid YAML: {message}", line)
+    return data, _Lines(root), None
 
 
 def from_dict(data: Any, source: str = "<flow>", lines: _Lines | None = None) -> Flow:

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
-import yaml
 
 # one YAML line map and message style for flows and rules files
-from ivr.flow.loader import Problem, _format_path, _Lines, _schema_message
+from ivr.flow.loader import Problem, _format_path, _Lines, _schema_message, read_yaml
 from ivr.intents import DataError
 from ivr.intents.vocabulary import INTENTS, SKILLS
 from qa.rules import conditions as c
@@ -77,15 +76,9 @@ def check_rules_file(path: str | Path) -> list[str]:
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     """Validate rules YAML text and build a :class:`RuleSet` whose version hashes ``text``."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        message = getattr(exc, "problem", None) or str(exc)
-        raise RulesError(source, [Problem("", f"not valid YAML: {message}", line)]) from None
-    lines = _Lines(root)
+    data, lines, problem = read_yaml(text)
+    if problem is not None:
+        raise RulesError(source, [problem])
     problems = list(lines.duplicate_keys)
 
     def report(path: _PathT, message: str) -> None:
