@@ -440,7 +440,9 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class AllOf:
+class _Group:
+    """What all and any share: their conditions are their children."""
+
     conditions: tuple[Condition, ...]
 
     def children(self) -> Sequence[Condition]:
@@ -449,6 +451,9 @@ class AllOf:
     def needs_agent(self) -> bool:
         return any(c.needs_agent() for c in self.conditions)
 
+
+@dataclass(frozen=True)
+class AllOf(_Group):
     def evaluate(self, call: Call) -> Verdict:
         verdicts = [c.evaluate(call) for c in self.conditions]
         if not all(v.fired for v in verdicts):
@@ -457,15 +462,7 @@ class AllOf:
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    conditions: tuple[Condition, ...]
-
-    def children(self) -> Sequence[Condition]:
-        return self.conditions
-
-    def needs_agent(self) -> bool:
-        return any(c.needs_agent() for c in self.conditions)
-
+class AnyOf(_Group):
     def evaluate(self, call: Call) -> Verdict:
         fired = [v for v in (c.evaluate(call) for c in self.conditions) if v.fired]
         return Verdict(bool(fired), tuple(m for v in fired for m in v.matches))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.store import CallStore
 from store_testing import backends, database_url
 
 
@@ -12,3 +13,12 @@ from store_testing import backends, database_url
 def db_url(request, tmp_path):
     with database_url(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def store(db_url):
+    """A migrated store on that backend."""
+    store = CallStore(db_url)
+    store.init_schema()
+    yield store
+    store.engine.dispose()

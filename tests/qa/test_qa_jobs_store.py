@@ -15,14 +15,6 @@ from qa.store.models import utcnow
 
 
 @pytest.fixture
-def store(db_url):
-    store = CallStore(db_url)
-    store.init_schema()
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
 def jobs(store):
     return JobQueue(store)
 

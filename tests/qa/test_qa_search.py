@@ -18,14 +18,6 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 PHONE_ZH = "一三八零零一三八零零零"
 
 
-@pytest.fixture
-def store(db_url):
-    store = CallStore(db_url)
-    store.init_schema()
-    yield store
-    store.engine.dispose()
-
-
 def put(store: CallStore, sid: str, started: datetime, turns: list[Turn], *, locale="zh-CN", skill=None,
         intent=None, outcome="routed", emotions=("calm", "calm"), categories=(), duration_ms=60_000) -> None:
     store.start_call(sid, caller="+8613800138000", called="+86950618", locale=locale, state={"node": "main"},

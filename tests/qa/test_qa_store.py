@@ -17,14 +17,6 @@ STARTED = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def store(db_url):
-    store = CallStore(db_url)
-    store.init_schema()
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
 def analyses(store):
     return AnalysisStore(store)
 
