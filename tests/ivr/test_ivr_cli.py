@@ -32,7 +32,7 @@ def test_db_init_and_check(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "Error:" in result.output and "hotline db init" in result.output
     result = runner.invoke(main, ["db", "init"], env=env)
     assert result.exit_code == 0, result.output
-    assert "schema version 2" in result.output and "demo orders: 6" in result.output
+    assert "schema version 3" in result.output and "demo orders: 6" in result.output
     assert runner.invoke(main, ["db", "check"], env=env).exit_code == 0
 
 

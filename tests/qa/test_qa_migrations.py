@@ -17,6 +17,8 @@ from qa.store.migrations import HEAD_REVISION, SCHEMA_OF_REVISION, alembic_confi
 from qa.store.models import Base
 
 QA_TABLES = {"recordings", "jobs", "analyses", "turns", "rule_results", "followups"}
+REVIEW_TABLES = {"users", "login_throttle", "reviews", "scorecard_submissions", "comments", "audit_log",
+                 "saved_searches"}
 
 
 def v1_ddl(dialect: str) -> list[str]:
@@ -85,24 +87,24 @@ def schema_of(engine: sa.Engine) -> dict:
 def test_database_from_before_migrations_keeps_its_calls(db_url):
     make_v1_database(db_url)
     store = CallStore(db_url)
-    with pytest.raises(SchemaMismatch, match="schema version 1, this hotline needs 2: run 'hotline db init'"):
+    with pytest.raises(SchemaMismatch, match="schema version 1, this hotline needs 3: run 'hotline db init'"):
         store.check_schema()
 
-    assert store.init_schema() == SCHEMA_VERSION == 2
+    assert store.init_schema() == SCHEMA_VERSION == 3
     store.check_schema()
     call = store.get_call("CA2")
     assert (call.skill, call.reasons, call.state, call.state_version) == ("complaints", ["key 7"], {"node": "main"}, 3)
     assert [(e.kind, e.detail) for e in call.events] == [("call_started", {"x": 1})]
-    assert QA_TABLES <= set(sa.inspect(store.engine).get_table_names())
+    assert QA_TABLES | REVIEW_TABLES <= set(sa.inspect(store.engine).get_table_names())
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
-        assert conn.exec_driver_sql("SELECT version FROM hotline_schema").scalar() == 2
+        assert conn.exec_driver_sql("SELECT version FROM hotline_schema").scalar() == 3
     # the store works on the migrated database: new calls get fresh ids next to the old ones
     record, created = store.start_call("CA3", caller="", called="", locale="en-US", state={"node": "main"}, events=[])
     assert created and [c.sid for c in store.list_calls()][-2:] == ["CA2", "CA1"]
 
     before = schema_of(store.engine)
-    assert store.init_schema() == 2  # again: a no-op
+    assert store.init_schema() == 3  # again: a no-op
     assert schema_of(store.engine) == before
     assert len(store.list_calls()) == 3
     store.engine.dispose()
@@ -135,7 +137,7 @@ def test_fresh_database_matches_the_models(db_url):
         context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _not_search_index})
         assert compare_metadata(context, Base.metadata) == []
         tables = set(sa.inspect(conn).get_table_names())
-    assert {"hotline_schema", "calls", "call_events"} | QA_TABLES <= tables
+    assert {"hotline_schema", "calls", "call_events"} | QA_TABLES | REVIEW_TABLES <= tables
     store.engine.dispose()
 
 
@@ -160,7 +162,7 @@ def test_unknown_or_inconsistent_databases_are_refused(db_url):
         store.check_schema()
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
-    with pytest.raises(SchemaMismatch, match="schema version 2 but no migration record"):
+    with pytest.raises(SchemaMismatch, match="schema version 3 but no migration record"):
         store.init_schema()
     store.engine.dispose()
 
@@ -184,8 +186,8 @@ def test_several_processes_initialising_at_once(db_url, start):
                        if db_url.startswith("sqlite") and start == "empty" else [])
     with multiprocessing.get_context("fork").Pool(4) as pool:
         for url in urls:
-            assert pool.map(_init, [url] * 4) == [2, 2, 2, 2], url
-        assert pool.map(_init, [db_url] * 4) == [2, 2, 2, 2]  # and once more: nothing to do
+            assert pool.map(_init, [url] * 4) == [3, 3, 3, 3], url
+        assert pool.map(_init, [db_url] * 4) == [3, 3, 3, 3]  # and once more: nothing to do
     store = CallStore(db_url)
     store.check_schema()
     assert [c.sid for c in store.list_calls()] == (["CA2", "CA1"] if start == "v1" else [])

@@ -196,5 +196,6 @@ def test_public_surface():
     assert sorted(qa.store.__all__) == sorted([
         "SCHEMA_VERSION", "AnalysisStore", "CallNotFound", "CallRecord", "CallStore", "EventRecord", "FollowUpRecord",
         "JobQueue", "JobRecord", "RecordingRecord", "SchemaMismatch", "SearchHit", "SearchPage", "StateConflict",
-        "StoreError", "StoreUnavailable", "StoredAnalysis", "normalise", "search_turns"])
+        "StoreError", "StoreUnavailable", "StoredAnalysis", "normalise", "search_turns",
+        "CallFilters", "CallRow", "ReviewRecord", "ReviewStore", "UserRecord", "UserStore"])
     assert all(hasattr(qa.store, name) for name in qa.store.__all__)
