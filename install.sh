@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   espeak-ng sox libsox-fmt-all flite festival festvox-kallpc16k festvox-kdlpc16k
   festvox-us-slt-hts libsndfile1 portaudio19-dev chromium chromium-driver
-  pulseaudio pulseaudio-utils libasound2-plugins
+  pulseaudio pulseaudio-utils libasound2-plugins fonts-wqy-microhei
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -163,6 +163,9 @@ def create_app(
     from ivr import webhooks
 
     app.register_blueprint(webhooks.bp)
+    from qa import web as qa_web
+
+    qa_web.init_app(app)  # the QA review web app at /qa (its own session secret and CSRF)
     if speech_model is not None:
         from ivr import live
 

@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "intents": "ivr.cli.intents:intents",
     "qa": "ivr.cli.qa:qa",
     "worker": "ivr.cli.worker:worker",
+    "users": "ivr.cli.users:users",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -40,6 +41,7 @@ SUMMARIES: dict[str, str] = {
     "intents": "Classify, evaluate and train the intent classifier.",
     "qa": "Post-call QA: analyse, search, export, rerun rules, follow-ups.",
     "worker": "Run post-call jobs (local processes or Celery).",
+    "users": "Accounts of the QA review web app (add, passwd, disable).",
 }
 
 

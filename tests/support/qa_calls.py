@@ -83,3 +83,28 @@ def resampled_copy(src: Path, dest: Path, rate: int) -> Path:
     sf.write(str(dest), np.stack([resample(data[:, c], old, rate) for c in range(data.shape[1])], axis=1), rate,
              subtype="PCM_16")
     return dest
+
+
+# ---- calls the QA tests share (tests/qa, tests/qaweb) ----------------------------------------
+
+ZH_AGENT = "espeak:cmn+f4"
+EN_AGENT = "espeak:en-us+m7"
+
+#: a polite Mandarin agent: greets, promises a reply within 24 hours, closes
+ZH_GOOD = [
+    Line("ivr", "您好，欢迎致电京东客服，请选择您要办理的业务", 0.3, voice="espeak:cmn+f3"),
+    Line("caller", "我要退货", 5.0),
+    Line("agent", "您好，很高兴为您服务", 9.0, voice=ZH_AGENT),
+    Line("caller", "换货", 12.5),
+    Line("agent", "二十四小时内给您回复", 15.5, voice=ZH_AGENT),
+    Line("agent", "感谢您的来电，再见", 20.0, voice=ZH_AGENT),
+]
+#: an English agent who neither greets nor closes, and says a taboo phrase
+EN_BAD = [
+    Line("ivr", "Welcome to the J D hotline. Please choose a service.", 0.3, lang="en", voice="espeak:en-us+f3"),
+    Line("caller", "returns", 5.0, lang="en"),
+    Line("agent", "your order number", 9.0, lang="en", voice=EN_AGENT),
+    Line("caller", "my order is broken", 11.5, lang="en"),
+    Line("agent", "not my problem", 14.5, lang="en", voice=EN_AGENT),
+    Line("agent", "okay", 18.0, lang="en", voice=EN_AGENT),
+]

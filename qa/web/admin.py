@@ -1,0 +1,64 @@
+"""Supervisor and admin pages: the dashboard (review progress, scores, top categories, audit log)
+and user accounts (admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from qa.store import AnalysisStore, ReviewStore, StoreError, UserStore
+from qa.store.users import ROLES
+from qa.web.accounts import hash_password
+from qa.web.auth import require
+from qa.web.hooks import t
+
+bp = Blueprint("admin", __name__)
+
+
+def store():
+    return current_app.extensions["hotline"].store
+
+
+@bp.get("/dashboard")
+@require("dashboard")
+def dashboard():
+    reviews = ReviewStore(store())
+    return render_template("qa/dashboard.html", stats=reviews.dashboard(), followups=AnalysisStore(store()).stats(),
+                           audit_log=reviews.audit_log(limit=50))
+
+
+@bp.get("/users")
+@require("users")
+def users():
+    return render_template("qa/users.html", users=UserStore(store()).list(), roles=ROLES)
+
+
+@bp.post("/users")
+@require("users")
+def add_user():
+    name = request.form.get("name", "").strip()
+    role = request.form.get("role", "")
+    try:
+        UserStore(store()).add(name, hash_password(request.form.get("password", "")), role)
+    except (StoreError, ValueError) as exc:
+        flash(str(exc), "error")
+    else:
+        ReviewStore(store()).audit(current_user.name, "user_add", detail={"name": name, "role": role},
+                                   remote_addr=request.remote_addr)
+        flash(t("users.added", name=name))
+    return redirect(url_for("qa.admin.users"))
+
+
+@bp.post("/users/<name>/active")
+@require("users")
+def set_active(name: str):
+    active = request.form.get("active") == "1"
+    if name == current_user.name and not active:
+        abort(400)  # an admin cannot lock themself out by mistake
+    try:
+        UserStore(store()).update(name, active=active)
+    except StoreError:
+        abort(404)
+    ReviewStore(store()).audit(current_user.name, "user_enable" if active else "user_disable",
+                               detail={"name": name}, remote_addr=request.remote_addr)
+    return redirect(url_for("qa.admin.users"))

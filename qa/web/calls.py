@@ -1,0 +1,127 @@
+"""The call list: search (the store's Mandarin/English turn search), filters, sort, pages, counts,
+highlights; its CSV export; supervisors' saved searches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from qa.export import calls_csv
+from qa.store import CallRow, ReviewStore, UserStore, search_turns
+from qa.store.search import MAX_LIMIT
+from qa.web.audit import audit
+from qa.web.auth import require
+from qa.web.hooks import t
+from qa.web.listquery import EMOTIONS, PER_PAGE, ListQuery
+from qa.web.masking import mask_number
+from qa.web.policy import can, sees_unredacted
+from qa.web.text import segments
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+
+#: a CSV export holds at most this many calls
+EXPORT_LIMIT = 10_000
+#: matching lines shown under a call in search results
+SNIPPETS = 3
+CSV_COLUMNS = ("sid", "started_at", "caller", "locale", "outcome", "skill", "intent", "priority", "duration_s",
+               "caller_emotion", "agent_emotion", "qa_score", "state", "assignee", "review_score", "categories")
+
+
+@dataclass
+class Found:
+    total: int
+    rows: list[CallRow]
+    #: call sid -> highlighted lines [(party, start_ms, [(piece, is_match)])]
+    snippets: dict[str, list] = field(default_factory=dict)
+    #: matching transcript lines in all (search only)
+    turns: int | None = None
+    #: the search hit the back end's cap: more lines matched than were grouped into calls
+    capped: bool = False
+
+
+def hotline():
+    return current_app.extensions["hotline"]
+
+
+def find_calls(query: ListQuery, *, limit: int, offset: int) -> Found:
+    """The calls this user may see that match ``query`` (a reviewer: only those assigned to them)."""
+    store = hotline().store
+    own = None if can(current_user.role, "all_calls") else current_user.id
+    tz = ZoneInfo(hotline().settings.qa_timezone)
+    snippets: dict[str, list] = {}
+    turns = None
+    sids = None
+    if query.q:
+        base = query.filters(tz=tz)
+        page = search_turns(store, query.q, since=base.since, until=base.until, skill=base.skill, intent=base.intent,
+                            outcome=base.outcome, category=base.category, emotion_label=base.emotion,
+                            min_duration_ms=base.min_duration_ms, max_duration_ms=base.max_duration_ms,
+                            redacted=not sees_unredacted(current_user.role), limit=MAX_LIMIT)
+        for hit in page.hits:
+            lines = snippets.setdefault(hit.call_sid, [])
+            if len(lines) < SNIPPETS:
+                lines.append((hit.party, hit.start_ms, segments(hit.text, hit.highlights)))
+        sids, turns = list(snippets), page.total
+    total, rows = ReviewStore(store).list_calls(query.filters(assignee_id=own, sids=sids, tz=tz), sort=query.sort,
+                                                descending=query.order == "desc", limit=limit, offset=offset)
+    return Found(total, rows, snippets, turns, capped=turns is not None and turns > MAX_LIMIT)
+
+
+def shown_caller(number: str) -> str:
+    return number if sees_unredacted(current_user.role) else mask_number(number)
+
+
+@bp.get("/")
+def index():
+    query = ListQuery.from_args(request.args)
+    offset = (query.page - 1) * query.per_page
+    found = find_calls(query, limit=query.per_page, offset=offset)
+    reviews = ReviewStore(hotline().store)
+    supervisor = can(current_user.role, "all_calls")
+    return render_template(
+        "qa/calls.html", query=query, found=found, offset=offset, facets=reviews.facets(), emotions=EMOTIONS,
+        per_page_choices=PER_PAGE, pages=max(1, -(-found.total // query.per_page)), shown_caller=shown_caller,
+        reviewers=[u for u in UserStore(hotline().store).list() if u.active] if supervisor else [],
+        saved=reviews.saved_searches(current_user.id) if can(current_user.role, "saved_searches") else [],
+    )
+
+
+@bp.get("/export.csv")
+def export_csv():
+    query = ListQuery.from_args(request.args)
+    found = find_calls(query, limit=EXPORT_LIMIT, offset=0)
+    rows = [{"sid": r.sid, "started_at": r.started_at, "caller": shown_caller(r.caller), "locale": r.locale,
+             "outcome": r.outcome, "skill": r.skill, "intent": r.intent, "priority": r.priority,
+             "duration_s": round(r.duration_ms / 1000, 1), "caller_emotion": r.caller_emotion,
+             "agent_emotion": r.agent_emotion, "qa_score": r.qa_score, "state": r.state, "assignee": r.assignee,
+             "review_score": r.review_score, "categories": r.categories} for r in found.rows]
+    if sees_unredacted(current_user.role):
+        audit("export_csv", detail={"query": query.saved(), "calls": len(rows)})
+    body = "\ufeff" + calls_csv(rows, CSV_COLUMNS)  # the BOM makes Excel read UTF-8 (Mandarin) right
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="hotline-calls.csv"'})
+
+
+@bp.post("/searches")
+@require("saved_searches")
+def save_search():
+    name = request.form.get("name", "").strip()[:128]
+    query = ListQuery.from_args(dict(parse_qsl(request.form.get("query", ""))))
+    if not name:
+        flash(t("saved.need_name"), "error")
+    else:
+        ReviewStore(hotline().store).save_search(current_user.id, name, query.saved())
+        flash(t("saved.saved", name=name))
+    return redirect(url_for("qa.calls.index", **query.args()))
+
+
+@bp.post("/searches/<int:search_id>/delete")
+@require("saved_searches")
+def delete_search(search_id: int):
+    if not ReviewStore(hotline().store).delete_search(current_user.id, search_id):
+        abort(404)
+    return redirect(url_for("qa.calls.index"))
