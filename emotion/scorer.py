@@ -21,27 +21,43 @@ BASELINE_SPEECH_S = 12.0
 Z_CLIP = 4.0
 #: a cue family "agrees" above this z
 AGREE_Z = 1.0
+#: past the cap, raw may exceed it by this much per unit of the second-strongest family's z above AGREE_Z
+AGREE_SLOPE = 1.0
+#: ... judged on an EMA of each family's z with this weight on the newest window
+AGREE_ALPHA = 0.5
 #: with fewer than two agreeing families raw is capped here (score ~0.38): one cue alone never flags
 SINGLE_FAMILY_CAP = 0.85
 #: logistic map score = 1 / (1 + exp(-2k (raw - b))): raw 0 -> 0.04, 1 -> 0.5, 2 -> 0.96
 LOGISTIC_K = 1.6
 LOGISTIC_B = 1.0
 #: EMA weight of the newest window
-EMA_ALPHA = 0.5
-#: hysteresis: on after FLAG_ON_N windows >= FLAG_ON, off after FLAG_OFF_N windows <= FLAG_OFF
-FLAG_ON, FLAG_ON_N = 0.70, 2
-FLAG_OFF, FLAG_OFF_N = 0.45, 4
-#: level step: loudness moves this much between non-overlapping windows while pitch and tilt hold still
+EMA_ALPHA = 0.7
+#: hysteresis on time spent above a level: the flag goes on once the smoothed score has spent at least
+#: `seconds` at or above `level` within the last FLAG_SPAN_S (a short peak, or a sustained tense stretch),
+#: and off after FLAG_OFF_N windows at or below FLAG_OFF
+FLAG_ON_RULES = ((0.60, 2), (0.45, 3), (0.40, 5))
+FLAG_SPAN_S = 6
+FLAG_OFF, FLAG_OFF_N = 0.40, 4
+#: level step: loudness moves this much between non-overlapping windows
 STEP_DB = 5.0
-STEP_MAX_F0_ST = 1.5
-STEP_MAX_ALPHA_DB = 2.5
+#: a step is the line (gain, handset, AGC) when the noise floor between words moved with the speech level,
+#: to within this many dB or this share of the step, whichever is larger
+FLOOR_TRACK_DB = 3.0
+FLOOR_TRACK_SHARE = 0.35
+#: where no floor can be measured (digital silence between words), a step is the line only when the voice
+#: itself did not follow: F0 level and range and spectral tilt moved less than these in the step's direction
+STEP_MAX_F0_ST = 1.0
+STEP_MAX_RANGE_ST = 2.0
+STEP_MAX_ALPHA_DB = 1.5
+STEP_MAX_HAMMARBERG_DB = 2.5
 #: espeak's F0 raises the alpha ratio (harmonics move up through the band); tilt is judged net of this coupling
 ALPHA_PER_ST = 0.35
 HAMMARBERG_PER_ST = -0.35
 
 ALL_CUES = tuple(AROUSAL_CUES) + tuple(QUALITY_CUES)
-#: loudness this far from baseline (z) for LOUD_ONLY_N windows, with pitch and tempo families below AGREE_Z,
-#: is taken as a channel gain change even when it was gradual (AGC, a handset moved away)
+#: loudness this far from baseline (z) for LOUD_ONLY_N windows, with pitch, tempo and tilt below AGREE_Z and
+#: the noise floor (where measurable) moved with it, is a channel gain change even when gradual (AGC, a
+#: handset moved away)
 LOUD_ONLY_Z = 2.5
 LOUD_ONLY_N = 3
 
@@ -50,7 +66,7 @@ def families_of(z: dict[str, float]) -> dict[str, float]:
     """z of the three cue families: pitch (level, range), energy (loudness, tilt), tempo."""
     return {
         "pitch": max(z.get("f0_med_st", -Z_CLIP), z.get("f0_range_st", -Z_CLIP)),
-        "energy": max(z.get("loud_db", -Z_CLIP), 0.5 * (z.get("alpha_db", 0.0) - z.get("hammarberg_db", 0.0))),
+        "energy": max(z.get("loud_db", -Z_CLIP), _tilt_z(z)),
         "tempo": z.get("rate_syl_s", -Z_CLIP),
     }
 
@@ -103,6 +119,11 @@ class Baseline:
         if self.speech_s >= BASELINE_SPEECH_S:
             self.frozen = {c: _robust([r[c] for r in self.rows]) for c in ALL_CUES}
 
+    def centre(self, key: str) -> float:
+        """Median of ``key`` over the baseline's windows (NaN when it was never measured)."""
+        vals = [r[key] for r in self.rows if math.isfinite(r.get(key, math.nan))]
+        return float(np.median(vals)) if vals else math.nan
+
     def reference(self, cue: str) -> tuple[float, float]:
         """(centre, scale) for ``cue``: the caller's own once frozen, else shrunk towards the population prior."""
         floor = SCALE_FLOOR[cue]
@@ -126,7 +147,8 @@ class ArousalScorer:
         self.baseline = Baseline()
         self._smooth: float | None = None
         self._flag = False
-        self._on_run = 0
+        self._recent: list[float] = []
+        self._families: dict[str, float] = {}
         self._off_run = 0
         self._level_offset = 0.0
         self._last_step_t1: float | None = None
@@ -146,7 +168,7 @@ class ArousalScorer:
             x = values[cue]
             if math.isfinite(x) and math.isfinite(mu):
                 z[cue] = float(np.clip((x - mu) / sd, -Z_CLIP, Z_CLIP))
-        if self._loudness_only(z, families_of(z)):
+        if self._loudness_only(wf, z, families_of(z)):
             # a sustained loudness shift with pitch and tempo at baseline: re-baseline loudness (channel gain)
             mu, _ = self.baseline.reference("loud_db")
             self._level_offset += values["loud_db"] - mu
@@ -156,8 +178,13 @@ class ArousalScorer:
         den = sum(AROUSAL_CUES[c][0] for c in AROUSAL_CUES if c in z)
         raw = num / den if den else 0.0
         families = families_of(z)
-        if sum(v > AGREE_Z for v in families.values()) < 2:
-            raw = min(raw, SINGLE_FAMILY_CAP)
+        # agreement is judged on each family's recent level, so one window's stray pitch or tempo reading
+        # beside a loud voice does not count as a second cue
+        self._families = {k: v if k not in self._families else AGREE_ALPHA * v + (1 - AGREE_ALPHA) * self._families[k]
+                          for k, v in families.items()}
+        # graded agreement: past the one-cue cap, raw may rise only as far as the second family backs it
+        second = sorted(self._families.values())[-2]
+        raw = min(raw, SINGLE_FAMILY_CAP + max(0.0, second - AGREE_Z) * AGREE_SLOPE)
         score = 1.0 / (1.0 + math.exp(-2 * LOGISTIC_K * (raw - LOGISTIC_B)))
         self._smooth = score if self._smooth is None else EMA_ALPHA * score + (1 - EMA_ALPHA) * self._smooth
         confident = self.baseline.frozen is not None
@@ -178,6 +205,7 @@ class ArousalScorer:
         """Cue values with loudness net of level steps and tilt net of its F0 coupling."""
         values = {c: float(getattr(wf, c)) for c in ALL_CUES}
         values["loud_db"] -= self._level_offset
+        values["floor_db"] = wf.floor_db - self._level_offset
         ref_f0 = self._ref_f0()
         if math.isfinite(ref_f0) and math.isfinite(wf.f0_med_st):
             d = wf.f0_med_st - ref_f0
@@ -192,34 +220,77 @@ class ArousalScorer:
         return float(np.nanmedian([r["f0_med_st"] for r in rows])) if rows else math.nan
 
     def _check_level_step(self, wf: WindowFeatures) -> None:
-        """A sustained level jump with pitch and tilt unchanged is a handset/AGC gain change, not emotion."""
+        """A sustained level jump that the line made (see :func:`is_line_change`) is taken out of loudness."""
         prev = [h for h in self._history if abs(h.t1 - (wf.t1 - 3.0)) < 1e-6]
         self._history = [h for h in self._history if h.t1 > wf.t1 - 3.5] + [wf]
         if not prev:
             return
-        p = prev[0]
-        d_loud = wf.loud_db - p.loud_db
-        d_f0 = abs(wf.f0_med_st - p.f0_med_st)
-        d_alpha = abs(wf.alpha_db - p.alpha_db)
+        d_loud = wf.loud_db - prev[0].loud_db
         recent_step = self._last_step_t1 is not None and wf.t1 - self._last_step_t1 < 3.5
-        if abs(d_loud) >= STEP_DB and d_f0 < STEP_MAX_F0_ST and d_alpha < STEP_MAX_ALPHA_DB and not recent_step:
+        if abs(d_loud) >= STEP_DB and not recent_step and is_line_change(prev[0], wf):
             self._level_offset += d_loud
             self._last_step_t1 = wf.t1
 
-    def _loudness_only(self, z: dict[str, float], fam: dict[str, float]) -> bool:
+    def _loudness_only(self, wf: WindowFeatures, z: dict[str, float], fam: dict[str, float]) -> bool:
+        """Loudness far from baseline with the voice otherwise at baseline, and the floor moved with it."""
         loud_only = (
             self.baseline.frozen is not None
             and abs(z.get("loud_db", 0.0)) >= LOUD_ONLY_Z
             and fam["pitch"] < AGREE_Z
             and fam["tempo"] < AGREE_Z
+            and _tilt_z(z) < AGREE_Z
+            and self._floor_follows(wf)
         )
         self._loud_only_run = self._loud_only_run + 1 if loud_only else 0
         return self._loud_only_run >= LOUD_ONLY_N
 
+    def _floor_follows(self, wf: WindowFeatures) -> bool:
+        """True when the noise floor moved with the speech level since the baseline (or cannot be measured)."""
+        floor0, loud0 = self.baseline.centre("floor_db"), self.baseline.centre("loud_db")
+        d_floor = wf.floor_db - self._level_offset - floor0
+        if not math.isfinite(d_floor):
+            return True
+        return _tracks(d_floor, wf.loud_db - self._level_offset - loud0)
+
     def _hysteresis(self, smooth: float, confident: bool) -> None:
-        self._on_run = self._on_run + 1 if smooth >= FLAG_ON else 0
+        self._recent = (self._recent + [smooth])[-FLAG_SPAN_S:]
         self._off_run = self._off_run + 1 if smooth <= FLAG_OFF else 0
-        if not self._flag and confident and self._on_run >= FLAG_ON_N:
+        if not self._flag and confident and any(
+            sum(v >= level for v in self._recent) >= seconds for level, seconds in FLAG_ON_RULES
+        ):
             self._flag = True
         elif self._flag and self._off_run >= FLAG_OFF_N:
             self._flag = False
+
+
+def _tilt_z(z: dict[str, float]) -> float:
+    """Spectral-tilt evidence of vocal effort: brighter (alpha up) and flatter (Hammarberg down)."""
+    return 0.5 * (z.get("alpha_db", 0.0) - z.get("hammarberg_db", 0.0))
+
+
+def _tracks(d_floor: float, d_loud: float) -> bool:
+    """The floor moved the same way as the speech level, by about as much."""
+    return d_floor * d_loud > 0 and abs(d_floor - d_loud) <= max(FLOOR_TRACK_DB, FLOOR_TRACK_SHARE * abs(d_loud))
+
+
+def is_line_change(before: WindowFeatures, after: WindowFeatures) -> bool:
+    """Was the level change between two windows made by the line rather than by the voice?
+
+    A gain change (handset, AGC, another leg bridged in) scales every frame, the noise between words
+    included, and leaves the voice's shape alone. A raised voice lifts the speech frames only, and with
+    more effort: higher F0, flatter spectrum, faster tempo. With a measurable floor the floor decides;
+    without one (digital silence between words) the voice must have kept still.
+    """
+    d_loud = after.loud_db - before.loud_db
+    d_floor = after.floor_db - before.floor_db
+    if math.isfinite(d_floor):
+        return _tracks(d_floor, d_loud)
+    # the voice moved with the level when it got higher, wider, brighter or flatter in the step's direction
+    # (tempo is left out: counting syllables across a level jump inside a window is not level-invariant)
+    sign = 1.0 if d_loud > 0 else -1.0
+    return bool(
+        sign * (after.f0_med_st - before.f0_med_st) < STEP_MAX_F0_ST
+        and sign * (after.f0_range_st - before.f0_range_st) < STEP_MAX_RANGE_ST
+        and sign * (after.alpha_db - before.alpha_db) < STEP_MAX_ALPHA_DB
+        and -sign * (after.hammarberg_db - before.hammarberg_db) < STEP_MAX_HAMMARBERG_DB
+    )

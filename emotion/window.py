@@ -31,6 +31,14 @@ VOICED_RANGE_DB = 30.0
 NUCLEUS_RANGE_DB = 25.0
 NUCLEUS_DIP_DB = 2.0
 
+#: F0 values farther than this from the window's median are taken as octave errors and folded back, st
+OCTAVE_FOLD_ST = 9.0
+#: noise floor: this percentile of the level of frames that are neither speech nor tone, with at least
+#: FLOOR_MIN_S of them; below FLOOR_MEASURABLE_DB it is digital silence, which says nothing about the line
+FLOOR_PERCENTILE = 20
+FLOOR_MIN_S = 0.3
+FLOOR_MEASURABLE_DB = -80.0
+
 #: reasons a window has no score
 REASONS = ("too_short", "tonal", "no_speech", "unvoiced")
 
@@ -59,6 +67,8 @@ class WindowFeatures:
     """least-squares F0 slope over the window, semitones per second"""
     loud_db: float
     """mean level of the louder half of speech frames, dBFS"""
+    floor_db: float
+    """line noise floor: level of the quiet non-speech frames, dBFS (NaN when too few or digital silence)"""
     alpha_db: float
     """mean alpha ratio of voiced frames, dB"""
     hammarberg_db: float
@@ -98,6 +108,28 @@ def count_nuclei(level_db: np.ndarray, voiced: np.ndarray, floor_db: float) -> i
     return int(np.sum(voiced[peaks] & (level_db[peaks] > floor_db)))
 
 
+def fold_octaves(st: np.ndarray, centre: float) -> np.ndarray:
+    """Move F0 values more than OCTAVE_FOLD_ST from ``centre`` by whole octaves towards it.
+
+    Halving and doubling errors (and creaky voice read at half F0) would otherwise turn a 6 st range into
+    a 25 st one and swamp the window's range with one tracker slip.
+    """
+    off = st - centre
+    return np.where(np.abs(off) > OCTAVE_FOLD_ST, st - 12.0 * np.round(off / 12.0), st)
+
+
+def noise_floor_db(level_db: np.ndarray, busy: np.ndarray) -> float:
+    """Level of the line between words (the frames not ``busy`` with speech or tones), dBFS, or NaN.
+
+    A channel gain change moves this floor with the speech; a caller who raises their voice does not.
+    """
+    quiet = level_db[~busy]
+    if len(quiet) < FLOOR_MIN_S * FRAME_RATE:
+        return math.nan
+    floor = float(np.percentile(quiet, FLOOR_PERCENTILE))
+    return floor if floor > FLOOR_MEASURABLE_DB else math.nan
+
+
 def window_features(w: FrameTracks, t0: float, t1: float) -> WindowFeatures:
     """Functionals of the frames in ``w`` (which span ``t0 .. t1`` seconds)."""
     sec = 1.0 / FRAME_RATE
@@ -113,6 +145,7 @@ def window_features(w: FrameTracks, t0: float, t1: float) -> WindowFeatures:
     nan = math.nan
     if len(st) >= 2:
         f0_med_st = float(np.median(st))
+        st = fold_octaves(st, f0_med_st)
         p20, p80 = np.percentile(st, [20, 80])
         tt = np.flatnonzero(f0_ok) * sec
         slope = float(np.polyfit(tt, st, 1)[0]) if np.ptp(tt) > 0 else nan
@@ -120,6 +153,7 @@ def window_features(w: FrameTracks, t0: float, t1: float) -> WindowFeatures:
         f0_med_st, p20, p80, slope = nan, nan, nan, nan
     sp_level = np.sort(level[w.speech])
     loud = _mean(sp_level[len(sp_level) // 2 :])
+    floor = noise_floor_db(level, w.speech | w.tonal)
     nuclei = count_nuclei(level, voiced, ref - NUCLEUS_RANGE_DB)
     cyc = w.cycles
     jit, shim = jitter_local(cyc), shimmer_local(cyc)
@@ -147,6 +181,7 @@ def window_features(w: FrameTracks, t0: float, t1: float) -> WindowFeatures:
         f0_range_st=float(p80 - p20),
         f0_slope_st_s=slope,
         loud_db=loud,
+        floor_db=floor,
         alpha_db=_mean(w.alpha_db[voiced]),
         hammarberg_db=_mean(w.hammarberg_db[voiced]),
         slope_db_khz=_mean(w.slope_db_khz[voiced]),
