@@ -87,9 +87,9 @@ def emotion_chart(emotion: dict[str, PartyEmotion], duration_ms: int,
             runs[-1].append(f"{_x(middle, duration_ms)},{_y(point.agitation)}")
             if point.flag:
                 x0, x1 = _x(point.t0_ms, duration_ms), _x(point.t1_ms, duration_ms)
-                if bands and bands[-1].party == party and abs(bands[-1].x + bands[-1].width - x0) < 0.5:
-                    last = bands.pop()  # adjacent flagged windows are one band
-                    x0 = last.x
+                if bands and bands[-1].party == party and x0 <= bands[-1].x + bands[-1].width + 0.5:
+                    last = bands.pop()  # overlapping or touching flagged windows are one band
+                    x0, x1 = last.x, max(x1, last.x + last.width)
                 bands.append(Band(x0, round(x1 - x0, 1), party))
         lines[party] = [" ".join(run) for run in runs if len(run) >= 2]
     step = tick_step_ms(duration_ms)

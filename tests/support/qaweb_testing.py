@@ -1,13 +1,66 @@
-"""Helpers for the QA web app tests: the test accounts and a Flask test client that logs in and
-sends CSRF tokens like the browser does."""
+"""Helpers for the QA web app tests: a hotline app whose store was filled by the real post-call
+pipeline, the test accounts, and a Flask test client that logs in and sends CSRF tokens like the
+browser does.
+
+Calls (routed through the signed webhooks, their recordings fetched from the Twilio stand-in and
+analysed by the job runner on the built-in model):
+
+- ``CAzh0001``: a polite Mandarin agent (ZH_GOOD); assigned to reviewer rita
+- ``CAen0001``: an English agent who says a taboo (EN_BAD), locale en-US; assigned to rita
+- ``CAzh0002``: the Mandarin call again, from another number; assigned to nobody
+
+Accounts: rita, rex and locky (reviewers), sam (supervisor), ada (admin); passwords in PASSWORDS.
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from fake_twilio import FakeTwilioRest, ServerThread
+from qa_testing import ACCOUNT_SID, AUTH_TOKEN, post_recording, qa_settings, routed_call, services
+from twilio_testing import TwilioClient
 
 PASSWORDS = {"rita": "rita-pass-123", "rex": "rex-pass-1234", "sam": "sam-pass-1234", "ada": "ada-pass-1234",
              "locky": "locky-pass-12"}
 ROLES = {"rita": "reviewer", "rex": "reviewer", "sam": "supervisor", "ada": "admin", "locky": "reviewer"}
+#: sid -> (recording, caller number, assigned reviewer)
+CALLS = {"CAzh0001": ("zh_good", "+8613800138000", "rita"), "CAen0001": ("en_bad", "+8613911112222", "rita"),
+         "CAzh0002": ("zh_good", "+8613722223333", None)}
+
+
+def analysed_app(root: Path, wavs: dict[str, Path], database_url: str | None = None):
+    """A hotline app (instance under ``root``) whose store holds CALLS analysed, the accounts and
+    the assignments; ``database_url`` defaults to SQLite in the instance folder."""
+    from ivr.app import create_app
+    from qa.jobs import JobRunner
+    from qa.store import ReviewStore, UserStore
+    from qa.web.accounts import hash_password
+
+    fake = FakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN)
+    overrides = {"database_url": database_url} if database_url else {}
+    with ServerThread(fake.wsgi) as twilio_server:
+        settings = qa_settings(root, **overrides)
+        app = create_app(settings)
+        store = app.extensions["hotline"].store
+        twilio = TwilioClient(app.test_client())
+        for sid, (wav, number, _) in CALLS.items():
+            routed_call(twilio, sid, ["2", "1"], queue_time_s=8, number=number)
+            if wav == "en_bad":  # the caller chose English: the call's locale, as the language event makes it
+                record = store.get_call(sid)
+                store.save_step(sid, state={**record.state, "locale": "en-US"},
+                                expected_version=record.state_version, events=[])
+            post_recording(twilio, fake, twilio_server.url, sid, "RE" + sid[2:], wavs[wav])
+        runner = JobRunner.from_settings(settings, services(settings, store))
+        assert [j.status for j in runner.drain()] == ["done"] * len(CALLS)
+    users = UserStore(store)
+    for name, role in ROLES.items():
+        users.add(name, hash_password(PASSWORDS[name]), role)
+    reviews = ReviewStore(store)
+    for sid, (_, _, reviewer) in CALLS.items():
+        if reviewer:
+            reviews.act(sid, "assign", by="sam", assignee_id=users.by_name(reviewer).id)
+    return app
 
 
 def csrf_token(html: str) -> str:
