@@ -42,8 +42,9 @@ class CallFilters:
     intent: str | None = None
     outcome: str | None = None
     category: str | None = None
-    #: the call-level emotion label of the caller or the agent
+    #: the call-level emotion label of ``emotion_party`` (caller / agent; None: either of them)
     emotion: str | None = None
+    emotion_party: str | None = None
     min_duration_ms: int | None = None
     max_duration_ms: int | None = None
     state: str | None = None
@@ -354,7 +355,11 @@ def _conditions(f: CallFilters) -> list:
     if f.category:
         found.append(exists().where(RuleResultRow.call_id == Call.id, RuleResultRow.category == f.category))
     if f.emotion:
-        found.append(or_(Analysis.caller_emotion == f.emotion, Analysis.agent_emotion == f.emotion))
+        by_party = {"caller": Analysis.caller_emotion, "agent": Analysis.agent_emotion}
+        if f.emotion_party in by_party:
+            found.append(by_party[f.emotion_party] == f.emotion)
+        else:
+            found.append(or_(Analysis.caller_emotion == f.emotion, Analysis.agent_emotion == f.emotion))
     if f.min_duration_ms is not None:
         found.append(Analysis.duration_ms >= f.min_duration_ms)
     if f.max_duration_ms is not None:

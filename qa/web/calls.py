@@ -59,6 +59,7 @@ def find_calls(query: ListQuery, *, limit: int, offset: int) -> Found:
         base = query.filters(tz=tz)
         page = search_turns(store, query.q, since=base.since, until=base.until, skill=base.skill, intent=base.intent,
                             outcome=base.outcome, category=base.category, emotion_label=base.emotion,
+                            emotion_party=base.emotion_party,
                             min_duration_ms=base.min_duration_ms, max_duration_ms=base.max_duration_ms,
                             redacted=not sees_unredacted(current_user.role), limit=MAX_LIMIT)
         for hit in page.hits:

@@ -14,6 +14,7 @@ from qa.store.reviews import SORTS, CallFilters
 
 PER_PAGE = (25, 50, 100)
 EMOTIONS = ("calm", "tense", "agitated", "distressed")
+PARTIES = ("caller", "agent")
 _TEXT = ("q", "skill", "intent", "outcome", "category")
 
 
@@ -27,6 +28,8 @@ class ListQuery:
     outcome: str = ""
     category: str = ""
     emotion: str = ""
+    #: whose emotion: caller | agent ("": either)
+    emotion_party: str = ""
     #: whole seconds
     min_s: str = ""
     max_s: str = ""
@@ -43,6 +46,7 @@ class ListQuery:
         values["since"] = _date_text(args.get("since"))
         values["until"] = _date_text(args.get("until"))
         values["emotion"] = args.get("emotion") if args.get("emotion") in EMOTIONS else ""
+        values["emotion_party"] = args.get("emotion_party") if args.get("emotion_party") in PARTIES else ""
         values["state"] = args.get("state") if args.get("state") in STATES else ""
         values["min_s"] = _int_text(args.get("min_s"))
         values["max_s"] = _int_text(args.get("max_s"))
@@ -64,6 +68,7 @@ class ListQuery:
             since=since, until=until + timedelta(days=1) if until else None,  # "until" is inclusive
             skill=self.skill or None, intent=self.intent or None, outcome=self.outcome or None,
             category=self.category or None, emotion=self.emotion or None,
+            emotion_party=self.emotion_party or None,
             min_duration_ms=int(self.min_s) * 1000 if self.min_s else None,
             max_duration_ms=int(self.max_s) * 1000 if self.max_s else None,
             state=self.state or None,

@@ -48,6 +48,13 @@ def test_every_page_answers_for_a_supervisor_and_an_admin(app, as_):
     taboo = sam.http.get("/qa/calls/?category=service_taboo").text
     assert "CAen0001" in taboo and "CAzh0001" not in taboo
     assert "共 2 通" in sam.http.get("/qa/calls/?q=退货&lang=zh-CN").text
+    labels = {a.call_sid: (a.analysis.emotion["caller"].label, a.analysis.emotion["agent"].label)
+              for a in AnalysisStore(app.extensions["hotline"].store).iter_stored()}
+    for party, index in (("caller", 0), ("agent", 1)):
+        label = labels["CAen0001"][index]
+        shown = sam.http.get(f"/qa/calls/?emotion={label}&emotion_party={party}").text
+        assert {sid for sid in labels if sid in shown} == {sid for sid, pair in labels.items() if pair[index] == label}
+    assert "CAen0001" not in sam.http.get("/qa/calls/?emotion=distressed").text or "distressed" in labels["CAen0001"]
 
 
 def test_audio_is_served_with_ranges_and_the_right_copy_per_role(app, as_):
