@@ -4,6 +4,8 @@ the child blueprints get it and the Twilio webhooks do not."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -71,9 +73,17 @@ def t(key: str, **values: object) -> str:
     return translate(getattr(g, "locale", LOCALES[0]), key, **values)
 
 
+def lang_url(locale: str) -> str:
+    """This page in another language, keeping its query (filters, search, view)."""
+    args = {**request.args.to_dict(), "lang": locale}
+    if request.endpoint is None:
+        return "?" + urlencode(args)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def template_helpers() -> dict:
     role = current_user.role if current_user.is_authenticated else ""
-    return {"t": t, "locale": g.get("locale", LOCALES[0]), "locales": LOCALES, "clock": clock,
+    return {"t": t, "locale": g.get("locale", LOCALES[0]), "locales": LOCALES, "clock": clock, "lang_url": lang_url,
             "mask_number": mask_number, "can": lambda permission: can(role, permission),
             "localised": lambda texts: localised(texts, g.get("locale", LOCALES[0]))}
 

@@ -98,6 +98,9 @@ def test_search_finds_mandarin_and_english_calls_with_highlights(site, pages):
     assert page.eval_on_selector_all("tr.snippets mark", "ms => ms.map(m => m.textContent)") == ["退货", "退货"]
     assert page.inner_text("#result-count").startswith("共 2 通")
     shot(page, site, "search-zh")
+    page.click("a[data-lang=en-US]")  # the other language, same search
+    assert page.inner_text("#result-count").startswith("2 calls") and page.input_value("#q") == "退货"
+    page.click("a[data-lang=zh-CN]")
     page.fill("#q", "problem")
     page.press("#q", "Enter")
     page.wait_for_url("**q=problem**")

@@ -46,6 +46,15 @@
     return null;
   }
 
+  // scroll the transcript box only, never the page: the reviewer may be reading the scorecard
+  function keepInView(line) {
+    var box = line.parentNode;
+    var top = line.offsetTop;
+    if (top < box.scrollTop || top + line.offsetHeight > box.scrollTop + box.clientHeight) {
+      box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+    }
+  }
+
   function follow() {
     var ms = player.currentTime * 1000;
     var line = lineAt(ms);
@@ -53,7 +62,7 @@
       if (current) { current.classList.remove("current"); }
       if (line) {
         line.classList.add("current");
-        line.scrollIntoView({block: "nearest", behavior: "smooth"});
+        keepInView(line);
       }
       current = line;
     }
