@@ -53,6 +53,26 @@ def unredacted_view() -> bool:
     return sees_unredacted(current_user.role) and request.args.get("view") != "redacted"
 
 
+def may(action: str) -> bool:
+    """Whether the signed-in user's role allows a review action (dispute: anyone who opened the call)."""
+    if action not in ACTION_PERMISSION:
+        return False
+    needed = ACTION_PERMISSION[action]
+    return needed is None or can(current_user.role, needed)
+
+
+def shown_answers(review: ReviewRecord, submissions: list, prefilled: dict[str, str],
+                  posted: dict[str, str] | None) -> dict[str, str]:
+    """What the scorecard form shows: the answers just posted (a refused submission), else the
+    submission that counts once the review is done, else the rules' prefill."""
+    if posted is not None:
+        return posted
+    current = next((s for s in submissions if s.reopened_at is None), None)
+    if current is not None and review.state != "in_review":
+        return {question: answer["value"] for question, answer in current.answers.items()}
+    return prefilled
+
+
 def shown_text(turn, unredacted: bool) -> str:
     if unredacted:
         return turn.text
@@ -79,12 +99,9 @@ def page(sid: str, form_values: dict | None = None, errors: list[str] | None = N
     card = load_scorecard()
     prefilled = prefill(card, {c.category for c in outcome.categories})
     submissions = reviews.submissions(sid)
-    current = next((s for s in submissions if s.reopened_at is None), None)
-    values = form_values or ({q: a["value"] for q, a in current.answers.items()} if current and review.state != "in_review"
-                             else prefilled)
+    values = shown_answers(review, submissions, prefilled, form_values)
     scorable = review.state == "in_review" and can_score(current_user.role, current_user.id, review.assignee_id)
-    actions = [a for a in allowed_actions(review.state)
-               if a in ACTION_PERMISSION and (ACTION_PERMISSION[a] is None or can(current_user.role, ACTION_PERMISSION[a]))]
+    actions = [a for a in allowed_actions(review.state) if may(a)]
     return render_template(
         "qa/call.html", sid=sid, record=record, review=review, analysis=analysis, outcome=outcome,
         unredacted=unredacted, turns=[(turn, shown_text(turn, unredacted)) for turn in turns],
@@ -109,7 +126,7 @@ def audio(sid: str):
     if not path or not Path(path).is_file():
         abort(404)
     if unredacted and (not request.range or request.range.ranges[0][0] == 0):
-        audit("open_audio", sid, {"view": "unredacted" if unredacted else "redacted"})  # once per playback, not per seek
+        audit("open_audio", sid, {"view": "unredacted"})  # once per playback (its first bytes), not per seek
     return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
 
 
@@ -155,8 +172,7 @@ def review_action(sid: str, action: str):
     open_call(sid)
     if action not in ACTION_PERMISSION:
         abort(404)
-    needed = ACTION_PERMISSION[action]
-    if needed is not None and not can(current_user.role, needed):
+    if not may(action):
         abort(403)
     assignee = request.form.get("assignee", "")
     try:

@@ -231,15 +231,16 @@ def read_answers(card: Scorecard, form: Mapping[str, str], prefilled: Mapping[st
 
 
 def compute_score(card: Scorecard, answers: Mapping[str, str]) -> Score:
-    """The score of ``answers`` (question id -> answer) on ``card`` (see the module docstring)."""
+    """The score of ``answers`` (question id -> answer) on ``card`` (see the module docstring);
+    a question without a valid answer counts as unanswered."""
     sections: dict[str, float | None] = {}
     failed = []
     weighted = weight_sum = 0.0
     for section in card.sections:
         total = weights = 0.0
         for q in section.questions:
-            if q.id not in answers:
-                continue
+            if answers.get(q.id) not in q.choices():
+                continue  # unanswered (or not an answer this question takes: a half-filled form's preview)
             fraction = q.fraction(answers[q.id])
             if fraction is None:
                 continue

@@ -138,6 +138,8 @@ def test_the_review_workflow_over_http(app, as_):
     # "greeting" was prefilled "yes" by the rules: changing it without a note is refused
     refused = locky.post("/qa/calls/CAzh0002/scorecard", answers, token_from="/qa/calls/CAzh0002/")
     assert refused.status_code == 400 and reviews.review("CAzh0002").state == "in_review"
+    half = locky.post("/qa/calls/CAzh0002/scorecard", {**answers, "a_knowledge": ""}, token_from="/qa/calls/CAzh0002/")
+    assert half.status_code == 400 and b'class="question has-error" id="q-knowledge"' in half.data
     done = locky.post("/qa/calls/CAzh0002/scorecard", {**answers, "note_greeting": "greeting was cut off"},
                     token_from="/qa/calls/CAzh0002/")
     assert done.status_code == 302

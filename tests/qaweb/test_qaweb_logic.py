@@ -72,6 +72,9 @@ def test_na_leaves_a_question_out_and_an_empty_section_does_not_count(card):
     assert compute_score(card, {"greet": "yes", "skill": "5", "outcome": "later", "taboo_free": "na"}).sections["b"] == 60
     only_a = compute_score(card, {"greet": "no", "skill": "5"})
     assert only_a.sections == {"a": 75.0, "b": None} and only_a.total == 75.0
+    # a half-filled form (an empty or impossible answer) scores what is answered, without failing
+    assert compute_score(card, {"greet": "no", "skill": "", "outcome": "maybe", "taboo_free": ""}).sections == \
+        {"a": 0.0, "b": None}
 
 
 def test_a_critical_question_answered_no_fails_the_card(card):
