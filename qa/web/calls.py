@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from qa.export import calls_csv
 from qa.store import CallRow, ReviewStore, UserStore, search_turns
-from qa.store.search import MAX_LIMIT
+from qa.store.search import MAX_LIMIT, normalise
 from qa.web.audit import audit
 from qa.web.auth import require
 from qa.web.hooks import t
@@ -55,7 +55,7 @@ def find_calls(query: ListQuery, *, limit: int, offset: int) -> Found:
     snippets: dict[str, list] = {}
     turns = None
     sids = None
-    if query.q:
+    if query.q and normalise(query.q):
         base = query.filters(tz=tz)
         page = search_turns(store, query.q, since=base.since, until=base.until, skill=base.skill, intent=base.intent,
                             outcome=base.outcome, category=base.category, emotion_label=base.emotion,

@@ -5,6 +5,8 @@ cookies, role checks on every route, the review workflow, saved searches, the au
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,15 @@ def test_security_headers_cookie_flags_and_timeout(app):
     assert app.permanent_session_lifetime.total_seconds() == 30 * 60
     assert client.http.get("/qa/calls/").headers["Cache-Control"] == "no-store"
     assert "Content-Security-Policy" not in client.http.get("/healthz").headers  # the webhooks' side is untouched
+
+
+def test_an_idle_session_times_out(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(seconds=1))
+    client = Client(app, "sam")
+    assert client.http.get("/qa/calls/").status_code == 200
+    time.sleep(2.2)  # the signed cookie's timestamp has whole seconds
+    response = client.http.get("/qa/calls/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/qa/login")
 
 
 def test_log_in_failures_are_throttled_and_next_stays_inside(app):
