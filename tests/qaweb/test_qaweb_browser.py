@@ -21,7 +21,7 @@ def pages(site, browser):
         if name not in made:
             context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
                                           accept_downloads=True)
-            page = context.new_page()
+            page = watch(context.new_page())
             login(page, site, name)
             made[name] = page
         return made[name]
@@ -49,14 +49,27 @@ def wait_until(page, expression: str, timeout: float = 10.0):
         page.wait_for_timeout(50)
 
 
+#: id(page) -> console errors of that page
+CONSOLE: dict[int, list[str]] = {}
+
+
+def watch(page):
+    """Collect the page's console errors (a CSP refusal shows up there)."""
+    CONSOLE[id(page)] = []
+    page.on("console", lambda message: CONSOLE[id(page)].append(message.text) if message.type == "error" else None)
+    return page
+
+
 def shot(page, site, name: str) -> None:
+    """Save the page (full length) and check the browser refused nothing under the CSP on it."""
+    assert not [e for e in CONSOLE.get(id(page), []) if "Content Security Policy" in e], CONSOLE[id(page)]
     page.evaluate("window.scrollTo(0, 0)")  # sticky bars stay on top in a full-page capture
     page.screenshot(path=str(site.shots / f"{name}.png"), full_page=True)
 
 
 def test_log_in_lands_on_the_call_list_in_either_language(site, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
+    page = watch(context.new_page())
     page.goto(f"{site.url}/qa/calls/")
     assert page.url.startswith(f"{site.url}/qa/login")  # not logged in: sent to the login page
     page.goto(f"{site.url}/qa/login?lang=zh-CN")
@@ -77,7 +90,7 @@ def test_log_in_lands_on_the_call_list_in_either_language(site, browser):
 
 
 def test_wrong_passwords_are_throttled(site, browser):
-    page = browser.new_context().new_page()
+    page = watch(browser.new_context().new_page())
     for attempt in range(4):
         login(page, site, "locky", "wrong-password")
         assert "/qa/login" in page.url and page.is_visible("#login-error")
