@@ -4,7 +4,9 @@ the child blueprints get it and the Twilio webhooks do not."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -38,6 +40,7 @@ def install(bp: Blueprint) -> None:
     bp.before_request(check_csrf)
     bp.after_request(security_headers)
     bp.context_processor(template_helpers)
+    bp.app_template_filter("local")(local_time)
     bp.record_once(_error_pages)
 
 
@@ -71,6 +74,15 @@ def security_headers(response):
 
 def t(key: str, **values: object) -> str:
     return translate(getattr(g, "locale", LOCALES[0]), key, **values)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as the hotline's clock shows it (``qa_timezone``), not the server's."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(current_app.extensions["hotline"].settings.qa_timezone)).strftime(fmt)
 
 
 def lang_url(locale: str) -> str:

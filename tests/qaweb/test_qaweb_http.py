@@ -6,8 +6,9 @@ cookies, role checks on every route, the review workflow, saved searches, the au
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -50,6 +51,10 @@ def test_every_page_answers_for_a_supervisor_and_an_admin(app, as_):
     taboo = sam.http.get("/qa/calls/?category=service_taboo").text
     assert "CAen0001" in taboo and "CAzh0001" not in taboo
     assert "共 2 通" in sam.http.get("/qa/calls/?q=退货&lang=zh-CN").text
+    # times are shown on the hotline's clock (qa_timezone, Asia/Shanghai by default), not in UTC
+    started = app.extensions["hotline"].store.get_call("CAzh0001").started_at.replace(tzinfo=timezone.utc)
+    shown = started.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert shown in sam.http.get("/qa/calls/").text and shown != started.strftime("%Y-%m-%d %H:%M")
     labels = {a.call_sid: (a.analysis.emotion["caller"].label, a.analysis.emotion["agent"].label)
               for a in AnalysisStore(app.extensions["hotline"].store).iter_stored()}
     for party, index in (("caller", 0), ("agent", 1)):
