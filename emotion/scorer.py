@@ -8,7 +8,7 @@ hysteresis. Nothing is fitted: the constants are priors, documented where they a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,8 @@ AGREE_Z = 1.0
 AGREE_SLOPE = 1.0
 #: ... judged on an EMA of each family's z with this weight on the newest window
 AGREE_ALPHA = 0.5
+#: an arousal cue's direction-adjusted z counts at no less than this in the weighted sum
+NEGATIVE_Z_FLOOR = -1.0
 #: with fewer than two agreeing families raw is capped here (score ~0.38): one cue alone never flags
 SINGLE_FAMILY_CAP = 0.85
 #: logistic map score = 1 / (1 + exp(-2k (raw - b))): raw 0 -> 0.04, 1 -> 0.5, 2 -> 0.96
@@ -40,6 +42,11 @@ FLAG_SPAN_S = 6
 FLAG_OFF, FLAG_OFF_N = 0.40, 4
 #: level step: loudness moves this much between non-overlapping windows
 STEP_DB = 5.0
+#: a jump whose later window has no measurable floor (continuous speech) waits this long, s, for a window
+#: that has one before the voice rule decides
+PENDING_S = 6.0
+#: windows kept for the level-step comparisons, s
+HISTORY_S = 7.0
 #: a step is the line (gain, handset, AGC) when the noise floor between words moved with the speech level,
 #: to within this many dB or this share of the step, whichever is larger
 FLOOR_TRACK_DB = 3.0
@@ -152,6 +159,9 @@ class ArousalScorer:
         self._off_run = 0
         self._level_offset = 0.0
         self._last_step_t1: float | None = None
+        self._last_step_db = 0.0
+        self._pending: WindowFeatures | None = None
+        self._step_ref: WindowFeatures | None = None
         self._loud_only_run = 0
         self._history: list[WindowFeatures] = []
 
@@ -174,7 +184,9 @@ class ArousalScorer:
             self._level_offset += values["loud_db"] - mu
             values["loud_db"] = mu
             z["loud_db"] = 0.0
-        num = sum(AROUSAL_CUES[c][0] * AROUSAL_CUES[c][1] * z[c] for c in AROUSAL_CUES if c in z)
+        # a cue reading the calm way is weak evidence against arousal (tempo and range are the least reliable
+        # cues across voices), so it may pull the sum down by at most NEGATIVE_Z_FLOOR
+        num = sum(AROUSAL_CUES[c][0] * max(AROUSAL_CUES[c][1] * z[c], NEGATIVE_Z_FLOOR) for c in AROUSAL_CUES if c in z)
         den = sum(AROUSAL_CUES[c][0] for c in AROUSAL_CUES if c in z)
         raw = num / den if den else 0.0
         families = families_of(z)
@@ -222,14 +234,50 @@ class ArousalScorer:
     def _check_level_step(self, wf: WindowFeatures) -> None:
         """A sustained level jump that the line made (see :func:`is_line_change`) is taken out of loudness."""
         prev = [h for h in self._history if abs(h.t1 - (wf.t1 - 3.0)) < 1e-6]
-        self._history = [h for h in self._history if h.t1 > wf.t1 - 3.5] + [wf]
+        self._history = [h for h in self._history if h.t1 > wf.t1 - HISTORY_S] + [wf]
+        if self._pending is not None:
+            # a jump seen where the speech left no gap to measure the floor in: judge it at the first window
+            # that has one, so a line whose floor is known is never judged by the voice rule
+            before = self._pending
+            if math.isfinite(wf.floor_db) or wf.t1 - before.t1 > PENDING_S:
+                self._pending = None
+                self._take_step(before, wf)
+            return
+        if self._recent_step(wf):
+            # top the step up against the window before it, as the windows move past it (a step first seen
+            # half-way through a window is only partly in its loudness)
+            if math.isfinite(wf.floor_db) or not math.isfinite(self._step_ref.floor_db):
+                self._take_step(self._step_ref, wf)
+            return
         if not prev:
             return
-        d_loud = wf.loud_db - prev[0].loud_db
-        recent_step = self._last_step_t1 is not None and wf.t1 - self._last_step_t1 < 3.5
-        if abs(d_loud) >= STEP_DB and not recent_step and is_line_change(prev[0], wf):
-            self._level_offset += d_loud
-            self._last_step_t1 = wf.t1
+        before = prev[0]
+        if abs(wf.loud_db - before.loud_db) < STEP_DB:
+            return
+        if not math.isfinite(before.floor_db):
+            # continuous speech before the jump: the line's floor is the last one measured before it
+            floors = [h.floor_db for h in self._history if h.t1 <= before.t1 and math.isfinite(h.floor_db)]
+            if floors:
+                before = replace(before, floor_db=floors[-1])
+        if math.isfinite(before.floor_db) and not math.isfinite(wf.floor_db):
+            self._pending = before
+            return
+        self._take_step(before, wf)
+
+    def _recent_step(self, wf: WindowFeatures) -> bool:
+        return self._last_step_t1 is not None and wf.t1 - self._last_step_t1 < 3.5
+
+    def _take_step(self, before: WindowFeatures, after: WindowFeatures) -> None:
+        d_loud = after.loud_db - before.loud_db
+        if abs(d_loud) < STEP_DB or not is_line_change(before, after):
+            return
+        if self._recent_step(after):
+            if d_loud * self._last_step_db > 0 and abs(d_loud) > abs(self._last_step_db):
+                self._level_offset += d_loud - self._last_step_db
+                self._last_step_db = d_loud
+            return
+        self._level_offset += d_loud
+        self._last_step_t1, self._last_step_db, self._step_ref = after.t1, d_loud, before
 
     def _loudness_only(self, wf: WindowFeatures, z: dict[str, float], fam: dict[str, float]) -> bool:
         """Loudness far from baseline with the voice otherwise at baseline, and the floor moved with it."""

@@ -109,6 +109,8 @@ class EmotionSummary:
     """seconds under the agitation flag"""
     reasons: list[str]
     """why, in words: strongest cues of the peak window, lexical hits, why nothing was scored"""
+    flagged_spans: list[dict] = field(default_factory=list)
+    """stretches under the flag: ``{"start", "end"}`` seconds and the ``peak`` fused agitation in them"""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,6 +156,22 @@ def _cue_reasons(w: EmotionWindow, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
+def flagged_spans(windows: Sequence[EmotionWindow]) -> list[dict]:
+    """Runs of flagged windows as spans; each window stands for the last second before its end (its hop)."""
+    spans: list[dict] = []
+    for w in windows:
+        if not w.flag:
+            continue
+        start, value = round(w.t1 - 1.0, 3), w.agitation if w.agitation is not None else w.score
+        if spans and abs(spans[-1]["end"] - start) < 1e-6:
+            spans[-1]["end"] = w.t1
+            if value is not None:
+                spans[-1]["peak"] = max(spans[-1]["peak"] or 0.0, value)
+        else:
+            spans.append({"start": start, "end": w.t1, "peak": value})
+    return spans
+
+
 def summarize(windows: Sequence[EmotionWindow], hits: Sequence[LexicalHit], t0: float, t1: float) -> EmotionSummary:
     """Summary of the windows that overlap ``t0 .. t1`` and the hits inside it."""
     inside = [w for w in windows if w.t1 > t0 and w.t0 < t1]
@@ -188,4 +206,5 @@ def summarize(windows: Sequence[EmotionWindow], hits: Sequence[LexicalHit], t0: 
         confidence=confidence,
         flagged_s=flagged,
         reasons=reasons,
+        flagged_spans=flagged_spans(inside),
     )

@@ -55,6 +55,9 @@ def emotion(file: str, as_json: bool, plot_path: str | None, transcript_path: st
     s = tl.summary
     peak = "-" if s.peak is None else f"{s.peak:.2f}"
     click.echo(f"{Path(file).name}: {s.label} (peak {peak}, {s.confidence} confidence, flagged {s.flagged_s:.0f} s)")
+    for span in s.flagged_spans:
+        peak = "" if span["peak"] is None else f" (peak {span['peak']:.2f})"
+        click.echo(f"  flagged {span['start']:.0f}-{span['end']:.0f} s{peak}")
     for reason in s.reasons:
         click.echo(f"  - {reason}")
     click.echo("    t  score smooth fused flag label       why")

@@ -177,6 +177,11 @@ def test_cli_text_json_and_plot(agitated_call, tmp_path):
     res = runner.invoke(main, ["emotion", str(wav), "--plot", str(tmp_path / "t.png")])
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[0].startswith("call.wav: agitated")
+    agitated = [s for s in spans if s[2] == "agitated"]
+    shown = [line.split()[1] for line in res.output.splitlines() if line.startswith("  flagged ")]
+    assert shown, res.output
+    start, end = (float(x) for x in shown[0].split("-"))
+    assert agitated[0][0] < end and start < agitated[-1][1] + 4.0
     png = (tmp_path / "t.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     tr = tmp_path / "tr.json"
@@ -185,6 +190,10 @@ def test_cli_text_json_and_plot(agitated_call, tmp_path):
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     assert d["hits"][0]["phrase"] == "投诉" and d["summary"]["label"] == "agitated"
+    flagged = d["summary"]["flagged_spans"]
+    assert flagged and all(f["start"] < f["end"] and 0 < f["peak"] <= 1 for f in flagged)
+    assert sum(f["end"] - f["start"] for f in flagged) == pytest.approx(d["summary"]["flagged_s"])
+    assert any(f["start"] < agitated[-1][1] and f["end"] > agitated[0][0] for f in flagged)
 
 
 def test_cli_bad_file_is_one_error_line(tmp_path):
