@@ -18,6 +18,7 @@ from qa.redaction import redact_text
 from qa.review import TransitionError, allowed_actions
 from qa.store import AnalysisStore, CallNotFound, ReviewRecord, ReviewStore, StoredAnalysis, UserStore
 from qa.web.audit import audit
+from qa.web.auth import require
 from qa.web.chart import emotion_chart
 from qa.web.hooks import t
 from qa.web.policy import can, can_open_call, can_score, sees_unredacted
@@ -196,3 +197,17 @@ def comment(sid: str):
     else:
         flash(t("comment.empty"), "error")
     return redirect(url_for("qa.call.page", sid=sid) + "#comments")
+
+
+@bp.post("/followups/<int:followup_id>")
+@require("followups")
+def close_followup(sid: str, followup_id: int):
+    """Mark one of the call's follow-ups done or cancelled (a supervisor, with an optional note)."""
+    open_call(sid)
+    analyses = AnalysisStore(hotline().store)
+    if followup_id not in {f.id for f in analyses.followups(call_sid=sid, status=None)}:
+        abort(404)  # not this call's: the URL was edited
+    status = "cancelled" if request.form.get("status") == "cancelled" else "done"
+    analyses.close_followup(followup_id, current_user.name, request.form.get("note", "").strip(), status=status)
+    flash(t(f"followup.closed_{status}"))
+    return redirect(url_for("qa.call.page", sid=sid))

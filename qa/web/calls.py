@@ -11,7 +11,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from qa.export import calls_csv
-from qa.store import CallRow, ReviewStore, UserStore, search_turns
+from qa.review import TransitionError
+from qa.store import CallNotFound, CallRow, ReviewStore, UserStore, search_turns
 from qa.store.search import MAX_LIMIT, normalise
 from qa.web.audit import audit
 from qa.web.auth import require
@@ -126,3 +127,25 @@ def delete_search(search_id: int):
     if not ReviewStore(hotline().store).delete_search(current_user.id, search_id):
         abort(404)
     return redirect(url_for("qa.calls.index"))
+
+
+@bp.post("/assign")
+@require("assign")
+def bulk_assign():
+    """Assign the ticked calls of the list to one reviewer; calls already scored are left alone."""
+    query = ListQuery.from_args(dict(parse_qsl(request.form.get("query", ""))))
+    assignee = request.form.get("assignee", "")
+    sids = request.form.getlist("sid")
+    if not assignee.isdigit() or not sids:
+        flash(t("bulk.nothing"), "error")
+        return redirect(url_for("qa.calls.index", **query.args()))
+    reviews = ReviewStore(hotline().store)
+    done = 0
+    for sid in sids:
+        try:
+            reviews.act(sid, "assign", by=current_user.name, assignee_id=int(assignee))
+            done += 1
+        except (TransitionError, CallNotFound):
+            continue  # scored or unknown: a supervisor reopens a scored call on its page
+    flash(t("bulk.assigned", n=done, skipped=len(sids) - done))
+    return redirect(url_for("qa.calls.index", **query.args()))

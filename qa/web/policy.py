@@ -3,7 +3,7 @@
 - reviewer: redacted transcripts and redacted audio only, and only the calls assigned to them;
   scores those calls.
 - supervisor: every call, unredacted (each look is audited), assigns calls, reopens scorecards,
-  resolves disputes, saves searches, sees the dashboard.
+  resolves disputes, closes follow-ups, saves searches, sees the dashboard.
 - admin: what a supervisor may, plus accounts.
 
 Views ask :func:`can` and :func:`can_open_call`; a refusal is a 403, never a redirect that leaks
@@ -17,7 +17,7 @@ from qa.store.users import ROLES
 PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"review"}),
     "supervisor": frozenset({"review", "all_calls", "unredacted", "assign", "reopen", "resolve", "saved_searches",
-                             "dashboard", "audit"}),
+                             "dashboard", "audit", "followups"}),
 }
 PERMISSIONS["admin"] = PERMISSIONS["supervisor"] | {"users"}
 assert set(PERMISSIONS) == set(ROLES)

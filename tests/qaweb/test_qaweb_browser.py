@@ -114,6 +114,10 @@ def test_search_finds_mandarin_and_english_calls_with_highlights(site, pages):
     page.click("a[data-lang=en-US]")  # the other language, same search
     assert page.inner_text("#result-count").startswith("2 calls") and page.input_value("#q") == "退货"
     page.click("a[data-lang=zh-CN]")
+    page.fill(".save-form input[name=name]", "退货来电")  # a supervisor keeps this search
+    page.click(".save-form button")
+    page.click(".saved-list a:has-text('退货来电')")
+    assert page.input_value("#q") == "退货" and page.locator("tr.call-row").count() == 2
     page.fill("#q", "problem")
     page.press("#q", "Enter")
     page.wait_for_url("**q=problem**")
@@ -197,6 +201,8 @@ def test_a_submitted_scorecard_shows_its_score_in_the_list(site, pages):
     assert page.inner_text("#review-state") == "已完成"
     score = page.inner_text("#review-score")
     assert float(score) == pytest.approx(88.33)
+    assert page.locator("table.history tbody tr").count() == 1
+    shot(page, site, "call-scored")
     page.goto(f"{site.url}/qa/calls/")
     row = page.locator("tr.call-row[data-sid=CAzh0001]")
     assert row.locator("td.review-score").inner_text() == score

@@ -135,7 +135,7 @@ def test_a_reviewer_gets_403_outside_their_calls_and_role(as_, path):
 
 @pytest.mark.parametrize("path", ["/qa/calls/CAzh0002/comments", "/qa/calls/CAzh0002/review/assign",
                                   "/qa/calls/CAzh0001/review/reopen", "/qa/calls/searches", "/qa/users",
-                                  "/qa/calls/CAzh0002/scorecard"])
+                                  "/qa/calls/CAzh0002/scorecard", "/qa/calls/assign", "/qa/calls/CAzh0001/followups/1"])
 def test_a_reviewer_gets_403_on_posts_outside_their_role(as_, path):
     assert as_("rita").post(path, {"text": "x", "name": "x", "assignee": "1"}).status_code == 403
 
@@ -225,3 +225,29 @@ def test_hotline_users_commands(app):
     listed = runner.invoke(cli, ["users", "list"], env=env)
     assert "neo" in listed.output and "disabled" in listed.output
     assert runner.invoke(cli, ["users", "disable", "nobody"], env=env).exit_code == 1
+
+
+def test_supervisors_close_follow_ups(app, as_):
+    analyses = AnalysisStore(app.extensions["hotline"].store)
+    promise = next(f for f in analyses.followups(call_sid="CAzh0001") if f.kind == "promise")
+    other = next(f for f in analyses.followups(call_sid="CAzh0002") if f.kind == "promise")
+    sam = as_("sam")
+    assert sam.post(f"/qa/calls/CAzh0001/followups/{other.id}", {"status": "done"}).status_code == 404
+    assert sam.post(f"/qa/calls/CAzh0001/followups/{promise.id}", {"status": "done", "note": "called back"}
+                    ).status_code == 302
+    closed = next(f for f in analyses.followups(call_sid="CAzh0001", status=None) if f.id == promise.id)
+    assert (closed.status, closed.closed_by, closed.note) == ("done", "sam", "called back")
+    assert analyses.followups(call_sid="CAzh0002")[0].status == "open"
+
+
+def test_bulk_assignment_from_the_list(app, as_):
+    sam = as_("sam")
+    sam.http.get("/qa/calls/?lang=en-US")
+    response = sam.post("/qa/calls/assign", {"assignee": str(_user_id(app, "locky")), "sid": ["CAen0001", "CAnope"],
+                                             "query": "q=problem"})
+    assert response.status_code == 302 and response.headers["Location"] == "/qa/calls/?q=problem"
+    assert "Calls assigned: 1; left alone (scored or unknown): 1." in sam.http.get("/qa/calls/?q=problem").text
+    reviews = ReviewStore(app.extensions["hotline"].store)
+    assert reviews.review("CAen0001").assignee == "locky"
+    assert "CAen0001" in Client(app, "locky").http.get("/qa/calls/").text
+    assert as_("rita").http.get("/qa/calls/CAen0001/").status_code == 403  # no longer hers

@@ -131,9 +131,9 @@ def test_the_shipped_form_follows_the_four_dimensions():
 @pytest.mark.parametrize("role, allowed", [
     ("reviewer", {"review"}),
     ("supervisor", {"review", "all_calls", "unredacted", "assign", "reopen", "resolve", "saved_searches",
-                    "dashboard", "audit"}),
+                    "dashboard", "audit", "followups"}),
     ("admin", {"review", "all_calls", "unredacted", "assign", "reopen", "resolve", "saved_searches", "dashboard",
-               "audit", "users"}),
+               "audit", "followups", "users"}),
     ("nobody", set()),
 ])
 def test_permissions_per_role(role, allowed):
