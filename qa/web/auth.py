@@ -65,6 +65,8 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_safe_next(request.args.get("next")))
         return render_template("qa/login.html", next=request.args.get("next", ""))
     name = request.form.get("name", "").strip()
     result = authenticate(users(), name, request.form.get("password", ""))
@@ -75,7 +77,7 @@ def login():
     locale = session.get("locale")
     session.clear()  # a fresh session at log-in (no fixation)
     if locale:
-        session["locale"] = locale
+        session["locale"] = locale  # the language chosen on the login page
     session.permanent = True  # the idle timeout (PERMANENT_SESSION_LIFETIME) applies
     user = result.user
     login_user(WebUser(user.id, user.name, user.role, user.locale))

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from qa.store import UserStore
 from qa.web.chart import clock
 from qa.web.i18n import LOCALES, localised, pick_locale, translate
 from qa.web.masking import mask_number
@@ -48,6 +49,10 @@ def choose_locale() -> None:
     asked = request.args.get("lang")
     if asked in LOCALES:
         session["locale"] = asked
+        if current_user.is_authenticated and current_user.locale != asked:
+            # remembered with the account: the next session (another browser) starts in it too
+            UserStore(current_app.extensions["hotline"].store).update(current_user.name, locale=asked)
+            current_user.locale = asked
     user_locale = getattr(current_user, "locale", None) if current_user.is_authenticated else None
     g.locale = pick_locale(session.get("locale"), user_locale, default=current_app.config["QA_DEFAULT_LOCALE"])
 

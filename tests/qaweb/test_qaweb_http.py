@@ -64,6 +64,16 @@ def test_every_page_answers_for_a_supervisor_and_an_admin(app, as_):
     assert "CAen0001" not in sam.http.get("/qa/calls/?emotion=distressed").text or "distressed" in labels["CAen0001"]
 
 
+def test_the_chosen_language_stays_with_the_account(app):
+    first = Client(app, "ada")
+    assert "退出登录" in first.http.get("/qa/calls/").text  # the default: zh-CN
+    assert "Log out" in first.http.get("/qa/calls/?lang=en-US").text
+    second = Client(app, "ada")  # another browser, no language chosen there
+    assert "Log out" in second.http.get("/qa/calls/").text
+    assert second.http.get("/qa/login").status_code == 302  # logged in already: on to the calls
+    assert "退出登录" in second.http.get("/qa/calls/?lang=zh-CN").text
+
+
 def test_audio_is_served_with_ranges_and_the_right_copy_per_role(app, as_):
     stored = AnalysisStore(app.extensions["hotline"].store).get("CAzh0001")
     original, redacted = Path(stored.audio["original"]).read_bytes(), Path(stored.audio["redacted"]).read_bytes()
