@@ -21,15 +21,11 @@ from qa.web.audit import audit
 from qa.web.auth import require
 from qa.web.chart import emotion_chart
 from qa.web.hooks import t
-from qa.web.policy import can, can_open_call, can_score, sees_unredacted
+from qa.web.policy import ACTION_PERMISSION, can_act, can_open_call, can_score, sees_unredacted
 from qa.web.scorecard import compute_score, load_scorecard, prefill, read_answers
 from qa.web.text import turn_of
 
 bp = Blueprint("call", __name__, url_prefix="/calls/<sid>")
-
-#: review action -> what the user's role needs (dispute: anyone who may open the call)
-ACTION_PERMISSION = {"assign": "assign", "resolve": "resolve", "reopen": "reopen", "dispute": None}
-
 
 def hotline():
     return current_app.extensions["hotline"]
@@ -52,14 +48,6 @@ def open_call(sid: str) -> tuple[ReviewRecord, StoredAnalysis]:
 def unredacted_view() -> bool:
     """Supervisors read the real words unless they ask for the reviewer's view (``?view=redacted``)."""
     return sees_unredacted(current_user.role) and request.args.get("view") != "redacted"
-
-
-def may(action: str) -> bool:
-    """Whether the signed-in user's role allows a review action (dispute: anyone who opened the call)."""
-    if action not in ACTION_PERMISSION:
-        return False
-    needed = ACTION_PERMISSION[action]
-    return needed is None or can(current_user.role, needed)
 
 
 def shown_answers(review: ReviewRecord, submissions: list, prefilled: dict[str, str],
@@ -102,7 +90,7 @@ def page(sid: str, form_values: dict | None = None, errors: list[str] | None = N
     submissions = reviews.submissions(sid)
     values = shown_answers(review, submissions, prefilled, form_values)
     scorable = review.state == "in_review" and can_score(current_user.role, current_user.id, review.assignee_id)
-    actions = [a for a in allowed_actions(review.state) if may(a)]
+    actions = [a for a in allowed_actions(review.state) if can_act(current_user.role, a)]
     return render_template(
         "qa/call.html", sid=sid, record=record, review=review, analysis=analysis, outcome=outcome,
         unredacted=unredacted, turns=[(turn, shown_text(turn, unredacted)) for turn in turns],
@@ -173,7 +161,7 @@ def review_action(sid: str, action: str):
     open_call(sid)
     if action not in ACTION_PERMISSION:
         abort(404)
-    if not may(action):
+    if not can_act(current_user.role, action):
         abort(403)
     assignee = request.form.get("assignee", "")
     try:

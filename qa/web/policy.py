@@ -40,3 +40,17 @@ def can_open_call(role: str, user_id: int, assignee_id: int | None) -> bool:
 def can_score(role: str, user_id: int, assignee_id: int | None) -> bool:
     """The assigned reviewer scores a call; a supervisor may score any (e.g. one nobody took)."""
     return can(role, "all_calls") or (assignee_id is not None and assignee_id == user_id)
+
+
+#: review action (qa.review.TRANSITIONS) -> the permission it needs (None: anyone who may open the call)
+ACTION_PERMISSION: dict[str, str | None] = {"assign": "assign", "resolve": "resolve", "reopen": "reopen",
+                                            "dispute": None}
+
+
+def can_act(role: str, action: str) -> bool:
+    """Whether ``role`` may take a review action from the call page (submit goes through
+    :func:`can_score`; ``start`` happens when the assignee opens the call, never by request)."""
+    if action not in ACTION_PERMISSION:
+        return False
+    needed = ACTION_PERMISSION[action]
+    return needed is None or can(role, needed)

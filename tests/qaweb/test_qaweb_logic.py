@@ -17,7 +17,7 @@ from qa.web.chart import clock, emotion_chart, tick_step_ms
 from qa.web.i18n import LOCALES, catalogue, localised, pick_locale, translate
 from qa.web.listquery import ListQuery
 from qa.web.masking import mask_number
-from qa.web.policy import PERMISSIONS, can, can_open_call, can_score, sees_unredacted
+from qa.web.policy import PERMISSIONS, can, can_act, can_open_call, can_score, sees_unredacted
 from qa.web.scorecard import ScorecardError, compute_score, load_scorecard, parse_scorecard, prefill, read_answers
 from qa.web.text import segments, turn_of
 
@@ -140,6 +140,13 @@ def test_permissions_per_role(role, allowed):
     everything = set().union(*PERMISSIONS.values())
     assert {p for p in everything if can(role, p)} == allowed
     assert sees_unredacted(role) == (role in ("supervisor", "admin"))
+
+
+def test_review_actions_per_role():
+    assert [a for a in ("assign", "dispute", "resolve", "reopen", "start", "submit") if can_act("reviewer", a)] == \
+        ["dispute"]
+    assert [a for a in ("assign", "dispute", "resolve", "reopen", "start") if can_act("supervisor", a)] == \
+        ["assign", "dispute", "resolve", "reopen"]
 
 
 def test_reviewers_open_and_score_only_their_calls():
