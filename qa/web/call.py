@@ -85,6 +85,10 @@ def page(sid: str, form_values: dict | None = None, errors: list[str] | None = N
     turns = sorted(analysis.turns, key=lambda x: (x.start_ms, x.end_ms))
     categories = [{"category": c, "matches": [(m, turn_of(m, turns)) for m in c.matches]}
                   for c in outcome.categories]
+    flags: dict[int, list] = {}  # transcript line -> the categories that point at it
+    for item in categories:
+        for index in {i for _, i in item["matches"] if i is not None}:
+            flags.setdefault(index, []).append(item["category"])
     card = load_scorecard()
     prefilled = prefill(card, {c.category for c in outcome.categories})
     submissions = reviews.submissions(sid)
@@ -94,7 +98,7 @@ def page(sid: str, form_values: dict | None = None, errors: list[str] | None = N
     return render_template(
         "qa/call.html", sid=sid, record=record, review=review, analysis=analysis, outcome=outcome,
         unredacted=unredacted, turns=[(turn, shown_text(turn, unredacted)) for turn in turns],
-        path=ivr_path(record.to_dict()["events"], redacted=not unredacted), categories=categories,
+        path=ivr_path(record.to_dict()["events"], redacted=not unredacted), categories=categories, flags=flags,
         chart=emotion_chart(analysis.emotion, analysis.duration_ms),
         followups=AnalysisStore(store).followups(call_sid=sid, status=None), comments=reviews.comments(sid),
         card=card, prefilled=prefilled, values=values, errors=errors or [], submissions=submissions,

@@ -140,6 +140,14 @@ def test_reviewer_sees_masked_numbers_and_supervisor_the_real_ones(site, pages):
     assert sorted(numbers) == ["+8613722223333", "+8613800138000", "+8613911112222"]
     supervisor.goto(f"{site.url}/qa/calls/CAen0001/")
     assert supervisor.inner_text("#caller-number") == "+8613911112222"
+    # the taboo category points at the agent's line in the transcript, and its link seeks there
+    taboo_line = supervisor.locator("#transcript .turn", has=supervisor.locator(".flag", has_text="service_taboo"))
+    assert "not my problem" in taboo_line.inner_text()
+    link = supervisor.locator(".category .match", has_text="not my problem")
+    at = int(link.get_attribute("data-seek-ms")) / 1000
+    link.click()
+    wait_until(supervisor, f"Math.abs(document.getElementById('player').currentTime - {at}) < 0.6")
+    supervisor.evaluate("document.getElementById('player').pause()")
     shot(supervisor, site, "call-supervisor")
 
 
