@@ -107,6 +107,10 @@ class Settings:
     qa_download_timeout: float = 30.0
     #: downloaded and redacted recordings; empty means <instance_path>/recordings
     recordings_dir: str = ""
+    #: the QA web app's review form (YAML, hotline.qa.scorecard/1); empty means the shipped one
+    qa_scorecard: str = ""
+    #: minutes of inactivity before a QA web app session ends
+    qa_session_minutes: int = 30
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -320,6 +324,10 @@ def _qa_problems(settings: Settings) -> list[str]:
         problems.append("qa_non_talk_s: must be positive")
     if settings.qa_download_timeout <= 0:
         problems.append("qa_download_timeout: must be positive")
+    if settings.qa_scorecard and not Path(settings.qa_scorecard).is_file():
+        problems.append(f"qa_scorecard: {settings.qa_scorecard} does not exist")
+    if not 1 <= settings.qa_session_minutes <= 24 * 60:
+        problems.append("qa_session_minutes: must be between 1 and 1440")
     return problems
 
 

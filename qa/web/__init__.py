@@ -23,7 +23,9 @@ from flask import Blueprint, Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from ivr.config import ConfigError
 from qa.web import hooks
+from qa.web.scorecard import ScorecardError, load_scorecard
 
 bp = Blueprint("qa", __name__, url_prefix="/qa", template_folder="templates", static_folder="static")
 hooks.install(bp)
@@ -32,10 +34,6 @@ from qa.web import admin, auth, call, calls  # noqa: E402 (the areas need nothin
 
 for _child in (auth.bp, calls.bp, call.bp, admin.bp):
     bp.register_blueprint(_child)
-
-#: idle minutes before a session ends (each request starts the count again)
-SESSION_MINUTES = 30
-
 
 def secret_key(instance_path: str) -> str:
     """The session-signing key: ``<instance>/secret_key``, made once (0600) and shared by every
@@ -56,16 +54,22 @@ def init_app(app: Flask) -> None:
     """Mount the QA web app on ``app`` (which has ``app.extensions["hotline"]``)."""
     hotline = app.extensions["hotline"]
     settings = hotline.settings
+    try:  # the review form is checked at start, like the flow and the rules
+        load_scorecard(settings.qa_scorecard or None)
+    except ScorecardError as exc:
+        raise ConfigError([f"qa_scorecard: {exc}"]) from exc
     app.config.update(
         SECRET_KEY=secret_key(settings.instance_path),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # a cookie marked Secure is never sent over plain HTTP: on whenever the public URL is HTTPS
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=SESSION_MINUTES),
+        # idle timeout: each request starts the count again (SESSION_REFRESH_EACH_REQUEST)
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.qa_session_minutes),
         # CSRF is checked by the qa blueprint for its own requests only (hooks.check_csrf)
         WTF_CSRF_CHECK_DEFAULT=False,
         QA_DEFAULT_LOCALE=settings.default_locale,
+        QA_SCORECARD=settings.qa_scorecard or None,
     )
     app.extensions["qa_csrf"] = CSRFProtect(app)
     login = LoginManager(app)

@@ -89,7 +89,7 @@ def page(sid: str, form_values: dict | None = None, errors: list[str] | None = N
     for item in categories:
         for index in {i for _, i in item["matches"] if i is not None}:
             flags.setdefault(index, []).append(item["category"])
-    card = load_scorecard()
+    card = load_scorecard(current_app.config["QA_SCORECARD"])
     prefilled = prefill(card, {c.category for c in outcome.categories})
     submissions = reviews.submissions(sid)
     values = shown_answers(review, submissions, prefilled, form_values)
@@ -142,7 +142,7 @@ def submit_scorecard(sid: str):
     review, stored = open_call(sid)
     if not can_score(current_user.role, current_user.id, review.assignee_id):
         abort(403)
-    card = load_scorecard()
+    card = load_scorecard(current_app.config["QA_SCORECARD"])
     prefilled = prefill(card, {c.category for c in stored.outcome.categories})
     answers, problems = read_answers(card, request.form, prefilled)
     if problems:

@@ -261,3 +261,16 @@ def test_bulk_assignment_from_the_list(app, as_):
     assert reviews.review("CAen0001").assignee == "locky"
     assert "CAen0001" in Client(app, "locky").http.get("/qa/calls/").text
     assert as_("rita").http.get("/qa/calls/CAen0001/").status_code == 403  # no longer hers
+
+
+def test_a_broken_scorecard_stops_the_app_at_start(tmp_path):
+    from ivr.app import create_app
+    from ivr.config import ConfigError
+    from twilio_testing import make_settings
+
+    form = tmp_path / "form.yaml"
+    form.write_text("schema: hotline.qa.scorecard/1\nid: x\nversion: 1\ntitle: {en-US: X}\nsections: []\n")
+    with pytest.raises(ConfigError, match=r"qa_scorecard: .*form.yaml: sections: \[\] should be non-empty"):
+        create_app(make_settings(tmp_path, qa_jobs="off", qa_scorecard=str(form)))
+    with pytest.raises(ConfigError, match="qa_session_minutes: must be between 1 and 1440"):
+        create_app(make_settings(tmp_path, qa_jobs="off", qa_session_minutes=0))
