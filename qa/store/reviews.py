@@ -21,6 +21,7 @@ from qa.store.calls import CallStore
 from qa.store.errors import CallNotFound, StoreError
 from qa.store.models import (Analysis, AuditRow, Call, CommentRow, ReviewRow, RuleResultRow, SavedSearch,
                              ScorecardSubmission, User, aware, lock_for_write, utc, utcnow)
+from qa.store.search import calls_saying
 
 #: sort key -> column (the list page offers these; anything else is refused)
 SORTS = {
@@ -49,8 +50,12 @@ class CallFilters:
     max_duration_ms: int | None = None
     state: str | None = None
     assignee_id: int | None = None
-    #: only these calls (a text search's result), in any order
+    #: only these calls, in any order
     sids: Sequence[str] | None = None
+    #: only calls with a turn containing this text (qa.store.search matching)
+    said: str | None = None
+    #: match ``said`` against the redacted transcript (reviewers) or the real one
+    redacted: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,12 +147,14 @@ class ReviewStore:
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})")
         assignee = aliased(User)
-        conditions = _conditions(filters)
-        base = (select(Call.id).join(Analysis, Analysis.call_id == Call.id)
-                .outerjoin(ReviewRow, ReviewRow.call_id == Call.id).where(true(), *conditions))
         column = SORTS[sort]
         order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), Call.id.desc()]
         with self.store.session() as s:
+            conditions = _conditions(filters)
+            if filters.said:
+                conditions.append(Call.id.in_(calls_saying(s, filters.said, redacted=filters.redacted)))
+            base = (select(Call.id).join(Analysis, Analysis.call_id == Call.id)
+                    .outerjoin(ReviewRow, ReviewRow.call_id == Call.id).where(true(), *conditions))
             total = s.scalar(select(func.count()).select_from(base.subquery()))
             rows = s.execute(
                 select(Call, Analysis.duration_ms, Analysis.caller_emotion, Analysis.agent_emotion, Analysis.score,

@@ -29,8 +29,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Sequence
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text as sql_text
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text as sql_text
+from sqlalchemy.orm import Session
 
 from qa.store.calls import CallStore
 from qa.store.models import Analysis, Call, RuleResultRow, TurnRow, aware, utc
@@ -124,13 +126,15 @@ def search_turns(store: CallStore, text: str, *, party: str | None = None, categ
                  intent: str | None = None, outcome: str | None = None, emotion_label: str | None = None,
                  emotion_party: str | None = None, language: str | None = None,
                  min_duration_ms: int | None = None, max_duration_ms: int | None = None,
-                 redacted: bool = True, limit: int = 50, offset: int = 0) -> SearchPage:
+                 call_sids: Sequence[str] | None = None, redacted: bool = True, limit: int = 50,
+                 offset: int = 0) -> SearchPage:
     """Turns containing ``text``, newest call first (then in call order), with filters:
 
     party (caller/agent/ivr), category (a rule that fired on the call), since/until (the call's
     start, [since, until)), skill/intent/outcome (the call record's), emotion_label (the call-level
     label of ``emotion_party``, or of either caller or agent), language (the analysis locale),
-    min/max_duration_ms (the recording). Raises ValueError for an empty query or bad paging.
+    min/max_duration_ms (the recording), call_sids (only these calls). Raises ValueError for an
+    empty query or bad paging.
     """
     needle = normalise(text)
     if not needle:
@@ -148,6 +152,8 @@ def search_turns(store: CallStore, text: str, *, party: str | None = None, categ
         conditions += _filters(party=party, category=category, since=since, until=until, skill=skill, intent=intent,
                                outcome=outcome, emotion_label=emotion_label, emotion_party=emotion_party,
                                language=language, min_duration_ms=min_duration_ms, max_duration_ms=max_duration_ms)
+        if call_sids is not None:
+            conditions.append(Call.sid.in_(list(call_sids)))
         joined = (select(TurnRow.id).join(Call, Call.id == TurnRow.call_id)
                   .join(Analysis, Analysis.id == TurnRow.analysis_id).where(and_(*conditions)))
         total = s.scalar(select(func.count()).select_from(joined.subquery()))
@@ -161,6 +167,17 @@ def search_turns(store: CallStore, text: str, *, party: str | None = None, categ
     hits = [SearchHit(sid, aware(started), party_, seq, start_ms, end_ms, shown_text, highlights(shown_text, text))
             for sid, started, party_, seq, start_ms, end_ms, shown_text in rows]
     return SearchPage(total=total, hits=hits)
+
+
+def calls_saying(s: Session, text: str, *, redacted: bool = True) -> Select:
+    """``SELECT call_id`` of the calls with a turn containing ``text`` (the same matching as
+    :func:`search_turns`), for call lists that filter by what was said; ``s`` is the session
+    the outer query runs in. Raises ValueError for an empty query."""
+    needle = normalise(text)
+    if not needle:
+        raise ValueError("search text is empty")
+    column_name = "search_redacted" if redacted else "search_text"
+    return select(TurnRow.call_id).where(_text_condition(s, column_name, needle))
 
 
 def _text_condition(s, column_name: str, needle: str) -> ColumnElement[bool]:

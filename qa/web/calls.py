@@ -3,7 +3,7 @@ highlights; its CSV export; supervisors' saved searches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -36,41 +36,34 @@ CSV_COLUMNS = ("sid", "started_at", "caller", "locale", "outcome", "skill", "int
 class Found:
     total: int
     rows: list[CallRow]
-    #: call sid -> highlighted lines [(party, start_ms, [(piece, is_match)])]
-    snippets: dict[str, list] = field(default_factory=dict)
-    #: matching transcript lines in all (search only)
-    turns: int | None = None
-    #: the search hit the back end's cap: more lines matched than were grouped into calls
-    capped: bool = False
+    #: call sid -> (its first matching lines [(party, start_ms, [(piece, is_match)])], how many match)
+    snippets: dict[str, tuple[list, int]] = field(default_factory=dict)
 
 
 def hotline():
     return current_app.extensions["hotline"]
 
 
-def find_calls(query: ListQuery, *, limit: int, offset: int) -> Found:
-    """The calls this user may see that match ``query`` (a reviewer: only those assigned to them)."""
+def find_calls(query: ListQuery, *, limit: int, offset: int, snippets: bool = True) -> Found:
+    """The calls this user may see that match ``query`` (a reviewer: only those assigned to them),
+    and, for a text search, the matching lines of this page's calls, highlighted."""
     store = hotline().store
+    redacted = not sees_unredacted(current_user.role)
     own = None if can(current_user.role, "all_calls") else current_user.id
-    tz = ZoneInfo(hotline().settings.qa_timezone)
-    snippets: dict[str, list] = {}
-    turns = None
-    sids = None
-    if query.q and normalise(query.q):
-        base = query.filters(tz=tz)
-        page = search_turns(store, query.q, since=base.since, until=base.until, skill=base.skill, intent=base.intent,
-                            outcome=base.outcome, category=base.category, emotion_label=base.emotion,
-                            emotion_party=base.emotion_party,
-                            min_duration_ms=base.min_duration_ms, max_duration_ms=base.max_duration_ms,
-                            redacted=not sees_unredacted(current_user.role), limit=MAX_LIMIT)
+    said = query.q if normalise(query.q) else None
+    filters = replace(query.filters(assignee_id=own, tz=ZoneInfo(hotline().settings.qa_timezone)),
+                      said=said, redacted=redacted)
+    total, rows = ReviewStore(store).list_calls(filters, sort=query.sort, descending=query.order == "desc",
+                                                limit=limit, offset=offset)
+    found = Found(total, rows)
+    if said and rows and snippets:
+        page = search_turns(store, said, call_sids=[r.sid for r in rows], redacted=redacted, limit=MAX_LIMIT)
         for hit in page.hits:
-            lines = snippets.setdefault(hit.call_sid, [])
+            lines, count = found.snippets.get(hit.call_sid, ([], 0))
             if len(lines) < SNIPPETS:
                 lines.append((hit.party, hit.start_ms, segments(hit.text, hit.highlights)))
-        sids, turns = list(snippets), page.total
-    total, rows = ReviewStore(store).list_calls(query.filters(assignee_id=own, sids=sids, tz=tz), sort=query.sort,
-                                                descending=query.order == "desc", limit=limit, offset=offset)
-    return Found(total, rows, snippets, turns, capped=turns is not None and turns > MAX_LIMIT)
+            found.snippets[hit.call_sid] = (lines, count + 1)
+    return found
 
 
 def shown_caller(number: str) -> str:
@@ -95,7 +88,7 @@ def index():
 @bp.get("/export.csv")
 def export_csv():
     query = ListQuery.from_args(request.args)
-    found = find_calls(query, limit=EXPORT_LIMIT, offset=0)
+    found = find_calls(query, limit=EXPORT_LIMIT, offset=0, snippets=False)
     rows = [{"sid": r.sid, "started_at": r.started_at, "caller": shown_caller(r.caller), "locale": r.locale,
              "outcome": r.outcome, "skill": r.skill, "intent": r.intent, "priority": r.priority,
              "duration_s": round(r.duration_ms / 1000, 1), "caller_emotion": r.caller_emotion,

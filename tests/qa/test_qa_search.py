@@ -167,3 +167,23 @@ def test_search_without_the_sqlite_index_still_finds_everything(calls):
         conn.exec_driver_sql("DROP TABLE turns_fts")
     assert found(search_turns(calls, "很高兴为您")) == [("CA-zh1", "agent")]
     assert found(search_turns(calls, "REFUND")) == [("CA-en1", "caller"), ("CA-en1", "agent")]
+
+
+def test_only_given_calls_and_the_calls_saying_a_text(calls):
+    from qa.store import CallFilters, ReviewStore
+    from qa.store.search import calls_saying
+
+    assert found(search_turns(calls, "退货", call_sids=["CA-zh1"])) == [("CA-zh1", "caller")]
+    assert search_turns(calls, "退货", call_sids=[]).total == 0
+    with calls.session() as s:
+        ids = set(s.scalars(calls_saying(s, "REFUND")))
+        phone = set(s.scalars(calls_saying(s, "138 0013 8000", redacted=False)))
+        assert set(s.scalars(calls_saying(s, "138 0013 8000"))) == set()  # redacted: a number finds nothing
+        sids = dict(s.execute(sa.select(Call.id, Call.sid)).all())
+    assert {sids[i] for i in ids} == {"CA-en1"} and {sids[i] for i in phone} == {"CA-en1"}
+    # the review list filters by it, on either transcript, and counts calls (not lines)
+    total, rows = ReviewStore(calls).list_calls(CallFilters(said="退货"))
+    assert total == 2 and [r.sid for r in rows] == ["CA-zh2", "CA-zh1"]
+    assert ReviewStore(calls).list_calls(CallFilters(said="138 0013 8000", redacted=False))[0] == 1
+    with pytest.raises(ValueError, match="empty"):
+        ReviewStore(calls).list_calls(CallFilters(said="  "))

@@ -51,6 +51,8 @@ def test_every_page_answers_for_a_supervisor_and_an_admin(app, as_):
     taboo = sam.http.get("/qa/calls/?category=service_taboo").text
     assert "CAen0001" in taboo and "CAzh0001" not in taboo
     assert "共 2 通" in sam.http.get("/qa/calls/?q=退货&lang=zh-CN").text
+    mine = as_("rita").http.get("/qa/calls/?q=退货&lang=zh-CN").text  # a reviewer searches her calls only
+    assert "共 1 通" in mine and "CAzh0001" in mine and "CAzh0002" not in mine and "<mark>退货</mark>" in mine
     # times are shown on the hotline's clock (qa_timezone, Asia/Shanghai by default), not in UTC
     started = app.extensions["hotline"].store.get_call("CAzh0001").started_at.replace(tzinfo=timezone.utc)
     shown = started.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
