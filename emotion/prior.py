@@ -12,12 +12,12 @@ from types import MappingProxyType
 #: cues of the arousal sum -> (weight, direction): higher/wider F0, louder, brighter, faster = more aroused
 AROUSAL_CUES = MappingProxyType(
     {
-        "f0_med_st": (0.25, +1),
-        "f0_range_st": (0.15, +1),
-        "loud_db": (0.25, +1),
+        "f0_med_st": (0.30, +1),
+        "f0_range_st": (0.10, +1),
+        "loud_db": (0.30, +1),
         "alpha_db": (0.10, +1),
         "hammarberg_db": (0.10, -1),
-        "rate_syl_s": (0.15, +1),
+        "rate_syl_s": (0.10, +1),
     }
 )
 #: voice-quality cues: reported for QA (a "voice instability" indicator), never part of the arousal sum,

@@ -24,7 +24,7 @@ AGREE_Z = 1.0
 #: past the cap, raw may exceed it by this much per unit of the second-strongest family's z above AGREE_Z
 AGREE_SLOPE = 1.0
 #: ... judged on an EMA of each family's z with this weight on the newest window
-AGREE_ALPHA = 0.5
+AGREE_ALPHA = 0.7
 #: an arousal cue's direction-adjusted z counts at no less than this in the weighted sum
 NEGATIVE_Z_FLOOR = -1.0
 #: with fewer than two agreeing families raw is capped here (score ~0.38): one cue alone never flags
@@ -33,7 +33,7 @@ SINGLE_FAMILY_CAP = 0.85
 LOGISTIC_K = 1.6
 LOGISTIC_B = 1.0
 #: EMA weight of the newest window
-EMA_ALPHA = 0.7
+EMA_ALPHA = 0.85
 #: hysteresis on time spent above a level: the flag goes on once the smoothed score has spent at least
 #: `seconds` at or above `level` within the last FLAG_SPAN_S (a short peak, or a sustained tense stretch),
 #: and off after FLAG_OFF_N windows at or below FLAG_OFF
