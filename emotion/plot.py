@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from os import PathLike
 
+from .fusion import TENSE_AT
 from .timeline import EmotionTimeline
 
 _LABEL_COLOURS = {"calm": "#4caf50", "tense": "#ffb300", "agitated": "#e53935", "distressed": "#6a1b9a"}
@@ -22,9 +23,10 @@ def plot_timeline(tl: EmotionTimeline, path: str | PathLike, title: str = "") ->
         ax.plot(t, [w.score if w.score is not None else float("nan") for w in tl.windows], ".", color="#90a4ae", label="window score")
         ax.plot(t, [w.smooth if w.smooth is not None else float("nan") for w in tl.windows], "-", color="#1e88e5", label="smoothed")
         ax.plot(t, [w.agitation if w.agitation is not None else float("nan") for w in tl.windows], "-", color="#e53935", lw=1, alpha=0.7, label="fused")
+        for i, span in enumerate(tl.summary.flagged_spans):
+            ax.axvspan(span["start"], span["end"], color="#e53935", alpha=0.14, lw=0,
+                       label="flagged" if i == 0 else None)
         for w in tl.windows:
-            if w.flag:
-                ax.axvspan(w.t1 - 1.0, w.t1, color="#e53935", alpha=0.12, lw=0)
             if w.score is None:
                 ax.axvspan(w.t1 - 1.0, w.t1, color="#cfd8dc", alpha=0.35, lw=0)
             if w.label:
@@ -35,7 +37,7 @@ def plot_timeline(tl: EmotionTimeline, path: str | PathLike, title: str = "") ->
                 # the default fonts have no hanzi: name the category for non-ASCII phrases
                 name = h.phrase if h.phrase.isascii() else h.category
                 ax.text(h.time, 1.02, name, rotation=45, fontsize=7, ha="left", va="bottom")
-        ax.axhline(0.7, color="#e53935", lw=0.6, ls=":")
+        ax.axhline(TENSE_AT, color="#ffb300", lw=0.6, ls=":")
         ax.set_ylim(-0.1, 1.05)
         ax.set_xlim(0, max(tl.duration_s, 1.0))
         ax.set_xlabel("time (s)")

@@ -157,12 +157,15 @@ def _cue_reasons(w: EmotionWindow, limit: int = 3) -> list[str]:
 
 
 def flagged_spans(windows: Sequence[EmotionWindow]) -> list[dict]:
-    """Runs of flagged windows as spans; each window stands for the last second before its end (its hop)."""
+    """Runs of flagged windows as spans; a window stands for the time since the window before it (its hop)."""
     spans: list[dict] = []
+    prev_t1 = None
     for w in windows:
+        start = round(max(w.t1 - 1.0, prev_t1 if prev_t1 is not None else w.t0), 3)
+        prev_t1 = w.t1
         if not w.flag:
             continue
-        start, value = round(w.t1 - 1.0, 3), w.agitation if w.agitation is not None else w.score
+        value = w.agitation if w.agitation is not None else w.score
         if spans and abs(spans[-1]["end"] - start) < 1e-6:
             spans[-1]["end"] = w.t1
             if value is not None:
@@ -198,7 +201,8 @@ def summarize(windows: Sequence[EmotionWindow], hits: Sequence[LexicalHit], t0: 
     confidence = "none"
     if scored:
         confidence = "high" if any(w.confidence == "high" for w in scored) else "low"
-    flagged = sum(1.0 for w in inside if w.flag)
+    spans = flagged_spans(inside)
+    flagged = round(sum(sp["end"] - sp["start"] for sp in spans), 3)
     return EmotionSummary(
         label=label if label in LABELS else "calm",
         peak=round(max(w.agitation for w in scored), 4) if scored else None,
@@ -206,5 +210,5 @@ def summarize(windows: Sequence[EmotionWindow], hits: Sequence[LexicalHit], t0: 
         confidence=confidence,
         flagged_s=flagged,
         reasons=reasons,
-        flagged_spans=flagged_spans(inside),
+        flagged_spans=spans,
     )

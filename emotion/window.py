@@ -36,7 +36,7 @@ OCTAVE_FOLD_ST = 9.0
 #: noise floor: this percentile of the level of frames that are neither speech nor tone, with at least
 #: FLOOR_MIN_S of them; below FLOOR_MEASURABLE_DB it is digital silence, which says nothing about the line
 FLOOR_PERCENTILE = 20
-FLOOR_MIN_S = 0.3
+FLOOR_MIN_S = 0.1
 FLOOR_MEASURABLE_DB = -80.0
 
 #: reasons a window has no score
