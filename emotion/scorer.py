@@ -39,6 +39,9 @@ EMA_ALPHA = 0.85
 #: and off after FLAG_OFF_N windows at or below FLAG_OFF
 FLAG_ON_RULES = ((0.60, 2), (0.45, 3), (0.40, 5))
 FLAG_SPAN_S = 6
+#: ... or a stretch that keeps rising: RISE_STEPS windows in a row each higher than the one before, by at
+#: least RISE_MIN in all, ending at or above RISE_LEVEL (agitation building up is flagged before it peaks)
+RISE_LEVEL, RISE_STEPS, RISE_MIN = 0.45, 3, 0.30
 FLAG_OFF, FLAG_OFF_N = 0.40, 4
 #: level step: loudness moves this much between non-overlapping windows
 STEP_DB = 5.0
@@ -65,7 +68,7 @@ ALL_CUES = tuple(AROUSAL_CUES) + tuple(QUALITY_CUES)
 #: loudness this far from baseline (z) for LOUD_ONLY_N windows, with pitch, tempo and tilt below AGREE_Z and
 #: the noise floor (where measurable) moved with it, is a channel gain change even when gradual (AGC, a
 #: handset moved away)
-LOUD_ONLY_Z = 2.5
+LOUD_ONLY_Z = 2.0
 LOUD_ONLY_N = 3
 
 
@@ -303,13 +306,22 @@ class ArousalScorer:
     def _hysteresis(self, smooth: float, confident: bool) -> None:
         self._recent = (self._recent + [smooth])[-FLAG_SPAN_S:]
         self._off_run = self._off_run + 1 if smooth <= FLAG_OFF else 0
-        if not self._flag and confident and any(
-            sum(v >= level for v in self._recent) >= seconds for level, seconds in FLAG_ON_RULES
-        ):
+        if not self._flag and confident and (self._time_above() or self._rising()):
             self._flag = True
         elif self._flag and self._off_run >= FLAG_OFF_N:
             self._flag = False
 
+    def _time_above(self) -> bool:
+        return any(sum(v >= level for v in self._recent) >= seconds for level, seconds in FLAG_ON_RULES)
+
+    def _rising(self) -> bool:
+        run = self._recent[-(RISE_STEPS + 1):]
+        return (
+            len(run) == RISE_STEPS + 1
+            and run[-1] >= RISE_LEVEL
+            and run[-1] - run[0] >= RISE_MIN
+            and all(b > a for a, b in zip(run, run[1:]))
+        )
 
 def _tilt_z(z: dict[str, float]) -> float:
     """Spectral-tilt evidence of vocal effort: brighter (alpha up) and flatter (Hammarberg down)."""

@@ -86,16 +86,21 @@ class Stimuli:
         y, sr = sf.read(str(out), dtype="float32")
         return resample(y, sr, SR)
 
-    def call(self, lang: str, parts: list[tuple[str, dict]], gap_s: float = 0.4, tel: bool = True) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    def call(self, lang: str, parts: list[tuple[str, dict]], gap_s: float = 0.4, tel: bool = True,
+             level_rms: float | None = None) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
         """Concatenate sentences spoken in named styles: [(style, espeak kwargs), ...].
 
-        Returns the signal and (start, end, style) of each sentence in seconds.
+        ``level_rms`` scales every sentence to that RMS (espeak's pitch setting also changes its level, so a
+        pitch-only or rate-only stimulus needs it). Returns the signal and (start, end, style) of each
+        sentence in seconds.
         """
         pieces, spans, t = [], [], 0.0
         gap = np.zeros(int(gap_s * SR), dtype=np.float32)
         sentences = CALL_TEXT[lang]
         for i, (style, kw) in enumerate(parts):
             y = self.say(lang, sentences[i % len(sentences)], **kw)
+            if level_rms is not None:
+                y = (y * level_rms / np.sqrt(np.mean(y**2))).astype(np.float32)
             spans.append((t, t + len(y) / SR, style))
             pieces += [y, gap]
             t += (len(y) + len(gap)) / SR

@@ -32,7 +32,9 @@ def calls(request, stimuli, calm_style, agitated_style):
     out["cac"] = (_score(y), spans)
     singles = {"loud": {"a": 150}, "rate": {"s": 215}, "pitch": {"p": 70}}
     for name, change in singles.items():
-        y, spans = stimuli.call(lang, calm * 5 + [(name, {**calm_style, **change})] * 3 + calm)
+        # pitch and rate alone: every sentence at one level (espeak's pitch and rate settings move it too)
+        level = None if name == "loud" else 0.05
+        y, spans = stimuli.call(lang, calm * 5 + [(name, {**calm_style, **change})] * 3 + calm, level_rms=level)
         out[name] = (_score(y), spans)
     return out
 
@@ -67,17 +69,7 @@ def test_agitated_stretch_is_flagged_fast_and_released(calls):
     assert any("louder" in r or "higher pitch" in r for r in tl.summary.reasons)
 
 
-@pytest.mark.parametrize("cue", ["loud", "rate"])
+@pytest.mark.parametrize("cue", ["loud", "rate", "pitch"])
 def test_single_cue_never_flags(calls, cue):
     tl, _ = calls[cue]
     assert not any(w.flag for w in tl.windows)
-
-
-def test_pitch_only_is_never_a_quick_flag(calls):
-    """Pitch alone never flags at once. Kept up for many seconds (espeak's higher pitch comes with a little
-    more level and brightness) it is sustained tension, which may flag late in the stretch."""
-    tl, spans = calls["pitch"]
-    seg = [s for s in spans if s[2] == "pitch"]
-    inside = _segment_windows(tl, seg[0][0], seg[-1][1])
-    assert inside
-    assert not any(w.flag for w in tl.windows if w.t1 <= seg[0][0] + 6.0)
