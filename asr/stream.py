@@ -180,6 +180,17 @@ class StreamRecognizer:
             return results[0]
         return _merge(results)
 
+    def end_utterance(self) -> RecognitionResult | None:
+        """The speaker has stopped (a VAD says so): decode what is buffered and return the final
+        result now instead of waiting for Vosk's own endpoint. The stream stays open."""
+        results = [r for r in self._push(np.empty(0, dtype=np.int16), last=True) if r.is_final]
+        last = self._final(self._dec.rec.FinalResult(), time.perf_counter())
+        if last is not None:
+            results.append(last)
+        if not results:
+            return None
+        return results[0] if len(results) == 1 else _merge(results)
+
     def reset(self, grammar=KEEP, at: float | None = None) -> None:
         """Start a new utterance (e.g. between menu prompts); buffered audio is dropped.
 

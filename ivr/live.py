@@ -101,16 +101,30 @@ class EmotionTracker:
 class MediaSession:
     """One media stream: parse messages, listen, move the call on when the caller speaks."""
 
+    #: how often (in 20 ms frames) the grammar is checked against the call's node: keys pressed
+    #: on the <Gather> webhook move the call without this stream hearing about it
+    REFRESH_FRAMES = 25
+
     def __init__(self, hotline, live: LiveSpeech):
         self.hotline = hotline
         self.live = live
         self.call_sid = ""
         self.listener: CallListener | None = None
         self.emotion: EmotionTracker | None = None
+        self._frames = 0
+        self._state_version: int | None = None
 
     def _state(self) -> CallState:
         record = self.hotline.store.get_call(self.call_sid, with_events=False)
+        self._state_version = record.state_version
         return CallState.from_dict(record.state)
+
+    def _follow_node(self) -> None:
+        """Listen for the phrases of the node the call is at now (it may have moved by keypad)."""
+        record = self.hotline.store.get_call(self.call_sid, with_events=False)
+        if record.state_version != self._state_version:
+            self._state_version = record.state_version
+            self.listener.listen_for(self.hotline.engine.phrases_at(CallState.from_dict(record.state)))
 
     def on_message(self, text: str) -> bool:
         """Handle one message; False when the stream is over."""
@@ -122,6 +136,9 @@ class MediaSession:
             self.emotion = EmotionTracker(self.hotline.store, self.call_sid) if self.live.score_emotion else None
             log.info("media stream %s started for call %s", message.stream_sid, self.call_sid)
         elif isinstance(message, MediaChunk) and self.listener is not None and message.track == "inbound":
+            self._frames += 1
+            if self._frames % self.REFRESH_FRAMES == 0:
+                self._follow_node()
             pcm = ulaw_decode(message.payload)
             if self.emotion is not None:
                 self.emotion.feed(pcm)
@@ -147,6 +164,7 @@ class MediaSession:
             except CallControlError as exc:
                 log.error("call %s: could not apply speech result: %s", self.call_sid, exc)
         self.listener.listen_for(self.hotline.engine.phrases_at(turn.state))
+        self._state_version = None  # re-read: this step stored a new version
 
 
 def init_app(app: Flask, live: LiveSpeech) -> None:

@@ -150,26 +150,44 @@ def mark(stream_sid: str, name: str) -> str:
     return json.dumps({"event": "mark", "streamSid": stream_sid, "mark": {"name": name}})
 
 
+def connected_message() -> str:
+    """The first message Twilio sends on a new stream."""
+    return json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+
+
+def start_message(call_sid: str, stream_sid: str, *, account_sid: str = "AC" + "0" * 32,
+                  parameters: dict[str, str] | None = None, sequence: int = 1) -> str:
+    """Twilio's ``start``: which call, which tracks, the media format and the <Parameter>s."""
+    return json.dumps({"event": "start", "sequenceNumber": str(sequence), "streamSid": stream_sid, "start": {
+        "streamSid": stream_sid, "accountSid": account_sid, "callSid": call_sid, "tracks": ["inbound"],
+        "customParameters": parameters or {},
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": SAMPLE_RATE, "channels": 1}}})
+
+
+def media_message(stream_sid: str, payload: bytes, *, chunk: int, timestamp_ms: int, sequence: int) -> str:
+    """One ``media`` message: mu-law bytes (160 = 20 ms), base64 in JSON, counters as strings like Twilio's."""
+    return json.dumps({"event": "media", "sequenceNumber": str(sequence), "streamSid": stream_sid,
+                       "media": {"track": "inbound", "chunk": str(chunk), "timestamp": str(timestamp_ms),
+                                 "payload": base64.b64encode(payload).decode("ascii")}})
+
+
+def stop_message(call_sid: str, stream_sid: str, *, account_sid: str = "AC" + "0" * 32, sequence: int) -> str:
+    return json.dumps({"event": "stop", "sequenceNumber": str(sequence), "streamSid": stream_sid,
+                       "stop": {"accountSid": account_sid, "callSid": call_sid}})
+
+
 def twilio_messages(call_sid: str, stream_sid: str, ulaw: bytes, *, account_sid: str = "AC" + "0" * 32,
                     frame_bytes: int = 160, parameters: dict[str, str] | None = None) -> list[str]:
     """The messages Twilio would send for ``ulaw`` audio: connected, start, media..., stop.
 
     Used by the call simulator and tests to drive the real endpoint with real wire format.
     """
-    messages = [
-        json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
-        json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": stream_sid, "start": {
-            "streamSid": stream_sid, "accountSid": account_sid, "callSid": call_sid, "tracks": ["inbound"],
-            "customParameters": parameters or {},
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": SAMPLE_RATE, "channels": 1}}}),
-    ]
+    messages = [connected_message(),
+                start_message(call_sid, stream_sid, account_sid=account_sid, parameters=parameters)]
     sequence = 2
     for chunk, offset in enumerate(range(0, len(ulaw), frame_bytes), start=1):
-        payload = base64.b64encode(ulaw[offset:offset + frame_bytes]).decode("ascii")
-        messages.append(json.dumps({"event": "media", "sequenceNumber": str(sequence), "streamSid": stream_sid,
-                                    "media": {"track": "inbound", "chunk": str(chunk),
-                                              "timestamp": str(offset * 1000 // SAMPLE_RATE), "payload": payload}}))
+        messages.append(media_message(stream_sid, ulaw[offset:offset + frame_bytes], chunk=chunk,
+                                      timestamp_ms=offset * 1000 // SAMPLE_RATE, sequence=sequence))
         sequence += 1
-    messages.append(json.dumps({"event": "stop", "sequenceNumber": str(sequence), "streamSid": stream_sid,
-                                "stop": {"accountSid": account_sid, "callSid": call_sid}}))
+    messages.append(stop_message(call_sid, stream_sid, account_sid=account_sid, sequence=sequence))
     return messages

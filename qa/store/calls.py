@@ -245,13 +245,20 @@ class CallStore:
             s.flush()
             return _record(call, with_events=False)
 
-    def add_event(self, sid: str, kind: str, detail: dict[str, Any]) -> None:
+    def add_event(self, sid: str, kind: str, detail: dict[str, Any], attempts: int = 3) -> None:
         """Append one event to a call (recordings, emotion updates ...) without touching its state."""
-        with self.session() as s:
-            call = s.scalar(select(Call).where(Call.sid == sid))
-            if call is None:
-                raise CallNotFound(f"no call with sid {sid!r}")
-            self._add_events(s, call, [(kind, call.final_node or "", detail)])
+        for attempt in range(attempts):
+            try:
+                with self.session() as s:
+                    call = s.scalar(select(Call).where(Call.sid == sid))
+                    if call is None:
+                        raise CallNotFound(f"no call with sid {sid!r}")
+                    self._add_events(s, call, [(kind, call.final_node or "", detail)])
+                return
+            except StoreError as exc:
+                # the media stream and a webhook took the same next seq at once: the loser takes the one after
+                if not isinstance(exc.__cause__, IntegrityError) or attempt == attempts - 1:
+                    raise
 
     def finish_call(self, sid: str, *, status: str, duration_s: int | None = None) -> CallRecord:
         """Record Twilio's final call status; a call that ended inside the menu is marked abandoned."""
