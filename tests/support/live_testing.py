@@ -1,4 +1,4 @@
-"""Running hotline for real on 127.0.0.1 (HTTP + WebSocket) next to a local stand-in for Twilio's REST API."""
+"""Running hotline for real on 127.0.0.1 (HTTP + WebSocket) next to the simulator's stand-in for Twilio's REST API."""
 
 from __future__ import annotations
 
@@ -15,18 +15,10 @@ from twilio.request_validator import RequestValidator
 from fake_twilio import FakeTwilioRest, ServerThread
 from ivr.app import create_app
 from ivr.mediastream import twilio_messages
+from ivr.simulator.server import LateApp
 from twilio_testing import AUTH_TOKEN, make_settings
 
 ACCOUNT = "AC" + "1" * 32
-
-
-class LateApp:
-    """A WSGI app set after the server has its port (the app needs its public URL)."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
 
 
 @contextlib.contextmanager
