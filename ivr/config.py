@@ -111,6 +111,14 @@ class Settings:
     qa_scorecard: str = ""
     #: minutes of inactivity before a QA web app session ends
     qa_session_minutes: int = 30
+    #: bearer token a Prometheus scraper sends to GET /metrics; empty means /metrics is off
+    metrics_token: str = ""
+    #: text (human-readable) or json (one object per line, with call_sid; no caller numbers or transcripts)
+    log_format: str = "text"
+    #: where `hotline analytics alerts --post` sends spike alerts (signed JSON POST); empty means nowhere
+    alerts_url: str = ""
+    #: HMAC-SHA256 key of the alerts POST's X-Hotline-Signature (required with alerts_url)
+    alerts_secret: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
 
@@ -286,6 +294,7 @@ def validate(settings: Settings) -> list[str]:
     if not 0 < settings.port < 65536:
         problems.append("port: must be between 1 and 65535")
     problems.extend(_qa_problems(settings))
+    problems.extend(_operations_problems(settings))
     if settings.database_url and "://" not in settings.database_url:
         problems.append(f"database_url: {settings.database_url!r} is not a SQLAlchemy URL")
     return problems
@@ -328,6 +337,22 @@ def _qa_problems(settings: Settings) -> list[str]:
         problems.append(f"qa_scorecard: {settings.qa_scorecard} does not exist")
     if not 1 <= settings.qa_session_minutes <= 24 * 60:
         problems.append("qa_session_minutes: must be between 1 and 1440")
+    return problems
+
+
+def _operations_problems(settings: Settings) -> list[str]:
+    problems = []
+    token = settings.metrics_token
+    if token and (len(token) < 16 or any(ch.isspace() for ch in token)):
+        problems.append("metrics_token: must be at least 16 characters without spaces (e.g. `openssl rand -hex 16`)")
+    if settings.log_format not in ("text", "json"):
+        problems.append(f"log_format: {settings.log_format!r} is not one of text, json")
+    if settings.alerts_url:
+        url = urlparse(settings.alerts_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            problems.append(f"alerts_url: {settings.alerts_url!r} is not an absolute http(s) URL")
+        if not settings.alerts_secret:
+            problems.append("alerts_secret: required when alerts_url is set (alerts are signed with it)")
     return problems
 
 

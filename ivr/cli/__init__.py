@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "qa": "ivr.cli.qa:qa",
     "worker": "ivr.cli.worker:worker",
     "users": "ivr.cli.users:users",
+    "analytics": "ivr.cli.analytics:analytics",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -42,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "qa": "Post-call QA: analyse, search, export, rerun rules, follow-ups.",
     "worker": "Run post-call jobs (local processes or Celery).",
     "users": "Accounts of the QA review web app (add, passwd, disable).",
+    "analytics": "Supervisor's summary and voice-of-customer spike alerts.",
 }
 
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
 import sqlalchemy as sa
 
 POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "")
@@ -36,3 +37,23 @@ def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# fixtures for a conftest to import (``from store_testing import db_url, store``)
+
+@pytest.fixture(params=backends())
+def db_url(request, tmp_path):
+    """A database URL per backend: SQLite always, PostgreSQL when HOTLINE_TEST_POSTGRES_URL is set."""
+    with database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_url):
+    """A migrated store on that backend."""
+    from qa.store import CallStore
+
+    store = CallStore(db_url)
+    store.init_schema()
+    yield store
+    store.engine.dispose()
