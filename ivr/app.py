@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from flask import Flask, jsonify
 
+from ivr import health, logs, metrics
 from ivr.callcontrol import CallControl, TwilioCallControl
 from ivr.calls import CallService, RouteHook
 from ivr.config import ConfigError, Settings, load_settings, webhook_problems
@@ -137,6 +138,7 @@ def create_app(
     :class:`qa.store.StoreError` with a clear message when something is wrong at start.
     """
     settings = settings or load_settings(overrides=overrides)
+    logs.configure(settings.log_format)
     if webhook_problems(settings):
         raise ConfigError(webhook_problems(settings))
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
@@ -152,13 +154,22 @@ def create_app(
         orders = demo
     if route_hook is None:
         route_hook = make_routing_hook(settings)
-    service = CallService(engine, store, orders, lookup_timeout=settings.order_backend_timeout, route_hook=route_hook)
+    app_metrics = metrics.Metrics()
+    service = CallService(engine, store, orders, lookup_timeout=settings.order_backend_timeout, route_hook=route_hook,
+                          observer=app_metrics.observe_step)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config.from_mapping(SECRET_KEY="unused-for-webhooks")
     jobs, notifier = make_job_queue(settings, store)
     hotline = Hotline(settings, flow, engine, store, orders, service, speech_model, jobs, notifier)
     app.extensions["hotline"] = hotline
+    metrics.init_app(app, app_metrics, settings.metrics_token)
+    if jobs is not None:
+        from qa.metrics import JobQueueCollector
+
+        app_metrics.add_collector(JobQueueCollector(jobs))
+    health.init_app(app, hotline)
+    logs.init_app(app)
 
     from ivr import webhooks
 

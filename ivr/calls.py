@@ -37,6 +37,9 @@ class CallContext:
 #: adjusts a route (priority, skill, reasons, attributes) before it is rendered and recorded
 RouteHook = Callable[[Route, CallContext], Route]
 
+#: told about every stored step: its events and final actions (e.g. ivr.metrics.Metrics.observe_step)
+StepObserver = Callable[[list[CallEvent], tuple[Action, ...]], None]
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -55,8 +58,10 @@ def _rows(events) -> list[tuple[str, str, dict]]:
 
 class CallService:
     def __init__(self, engine: FlowEngine, store: CallStore, orders: OrderBackend | None,
-                 lookup_timeout: float = 3.0, route_hook: RouteHook | None = None):
+                 lookup_timeout: float = 3.0, route_hook: RouteHook | None = None,
+                 observer: StepObserver | None = None):
         self.engine = engine
+        self.observer = observer
         self.store = store
         self.orders = orders
         self.lookup_timeout = lookup_timeout
@@ -130,6 +135,7 @@ class CallService:
             return Turn(self.engine.resume(state).actions, state, record.caller, resumed=True)
         self.store.save_step(call_sid, state=step.state.to_dict(), expected_version=record.state_version,
                              events=_rows(events), outcome=step.state.outcome, route=self._route_of(step.actions))
+        self._observe(events, step.actions)
         return Turn(step.actions, step.state, caller)
 
     def handle(self, call_sid: str, event: Event, retries: int = 2) -> Turn:
@@ -147,8 +153,13 @@ class CallService:
                     raise
                 log.info("state conflict on %s; retrying", call_sid)
                 continue
+            self._observe(events, step.actions)
             return Turn(step.actions, step.state, record.caller)
         raise AssertionError("unreachable")
+
+    def _observe(self, events: list[CallEvent], actions: tuple[Action, ...]) -> None:
+        if self.observer is not None:
+            self.observer(events, actions)
 
     def ended(self, call_sid: str, status: str, duration_s: int | None = None):
         return self.store.finish_call(call_sid, status=status, duration_s=duration_s)

@@ -38,7 +38,7 @@ class RoutingHook:
         try:
             return self.profiles.get(caller)
         except ProfileError as exc:
-            log.warning("caller profile for %s unavailable: %s", caller, exc)
+            log.warning("caller profile unavailable: %s", exc)  # no number in logs: the call SID is bound
             return None
 
     def __call__(self, route: Route, ctx: CallContext) -> Route:
@@ -66,7 +66,7 @@ class RoutingHook:
             try:
                 self.profiles.record_call(ctx.caller, decision.intent, datetime.now(timezone.utc))
             except ProfileError as exc:
-                log.warning("could not record call of %s in profiles: %s", ctx.caller, exc)
+                log.warning("call %s: could not record the call in profiles: %s", ctx.call_sid, exc)
         attributes = {k: v for k, v in decision.attributes.items() if k not in ("skill", "intent", "priority", "reasons")}
         return replace(route, skill=decision.skill, priority=decision.priority,
                        reasons=route.reasons + tuple(decision.reasons), attributes=attributes)

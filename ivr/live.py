@@ -18,6 +18,7 @@ from ivr.callcontrol import CallControl, CallControlError
 from ivr.engine import CallState
 from ivr.listener import CallListener
 from asr import ulaw_decode
+from ivr.metrics import stream_meter
 from ivr.mediastream import SAMPLE_RATE, MediaChunk, MediaStreamError, StreamStart, StreamStop, parse
 from ivr.security import signature_is_valid
 from ivr.twiml import render
@@ -177,11 +178,13 @@ def init_app(app: Flask, live: LiveSpeech) -> None:
     @sock.route(MEDIA_PATH)
     def media(ws):
         session = MediaSession(current_app.extensions["hotline"], live)
+        meter = stream_meter()  # active streams, real-time factor, the call SID in the logs
         try:
             while True:
                 text = ws.receive()
                 if text is None:
                     break
+                started = meter.clock()
                 try:
                     if not session.on_message(text):
                         break
@@ -189,10 +192,15 @@ def init_app(app: Flask, live: LiveSpeech) -> None:
                     log.warning("call %s: bad media message dropped: %s", session.call_sid or "?", exc)
                 except StoreError as exc:
                     log.error("call %s: store failed during speech: %s", session.call_sid, exc)
+                finally:
+                    meter.message(text, started, session.call_sid)
         except ConnectionClosed:
             pass
         finally:
-            if session.listener is not None:
-                log.info("call %s media ended; latency %s", session.call_sid,
-                         session.listener.recognizer.latency.summary())
-                session.listener.close()
+            try:
+                if session.listener is not None:
+                    log.info("call %s media ended; latency %s", session.call_sid,
+                             session.listener.recognizer.latency.summary())
+                    session.listener.close()
+            finally:
+                meter.close()

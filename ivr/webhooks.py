@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.events import Digits, Hangup, NoInput, Say, Speech
+from ivr.metrics import count_fail_safe
 from ivr.security import twilio_signed
 from ivr.twiml import TwimlOptions, apology, render
 from qa.store import CallNotFound, StoreError
@@ -38,6 +39,7 @@ def _options() -> TwimlOptions:
 def _fail_safe(exc: Exception, call_sid: str) -> Response:
     hotline = _hotline()
     log.error("call %s: %s; apologising and queueing the caller", call_sid, exc)
+    count_fail_safe()
     locale = hotline.settings.default_locale
     return _twiml(apology(locale, hotline.settings.voices, hotline.flow.agent.skill))
 
@@ -140,6 +142,7 @@ def _record_callback(call_sid: str, what: str, write) -> Response:
         log.warning("%s for unknown call %s ignored", what, call_sid)
     except StoreError as exc:
         log.error("could not record %s of %s: %s", what, call_sid, exc)
+        count_fail_safe()
         return Response("store unavailable", status=503)
     return Response(status=204)
 

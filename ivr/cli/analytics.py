@@ -76,7 +76,7 @@ def _print_summary(s) -> None:
 
 
 @analytics.command()
-@click.option("--at", "at", default=None, help="Test the hour containing this time (default: the current hour).")
+@click.option("--at", "at", default=None, help="Test the hour containing this time (default: the last complete hour).")
 @click.option("--weeks", default=4, show_default=True, type=click.IntRange(1, 52),
               help="Previous weeks whose same hour-of-week form the baseline.")
 @click.option("--alpha", default=0.01, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -98,7 +98,7 @@ def alerts(ctx: click.Context, at: str | None, weeks: int, alpha: float, min_cou
     overrides = {"alerts_url": post_url} if post_url else None
     settings = settings_from(ctx, overrides)
     url = "" if no_post else settings.alerts_url
-    moment = _moment(at, settings.qa_timezone, "--at") or datetime.now(timezone.utc)
+    moment = _moment(at, settings.qa_timezone, "--at") or datetime.now(timezone.utc) - timedelta(hours=1)
     with user_errors(StoreError):
         report = find_alerts(open_store(settings), moment, SpikeSettings(weeks, alpha, min_count, min_ratio),
                              by_region=regions)

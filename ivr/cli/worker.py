@@ -9,6 +9,7 @@ import threading
 import click
 
 from ivr.cli._common import open_store, settings_from, user_errors
+from ivr.logs import configure as configure_logs
 from qa.errors import QAError
 from qa.store import StoreError
 
@@ -28,6 +29,7 @@ def worker(ctx: click.Context, workers: int | None, use_celery: bool, once: bool
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(ctx)
+    configure_logs(settings.log_format)  # log_format = json: JSON lines with the job's call SID
     with user_errors(StoreError, QAError):
         store = open_store(settings)
         if once:

@@ -42,10 +42,12 @@ def make_celery(settings) -> Celery:
 
     def runner():
         if "runner" not in runners:
+            from qa.metrics import worker_observer
             from qa.jobs.runner import JobRunner
             from qa.jobs.services import build_services
 
-            runners["runner"] = JobRunner.from_settings(settings, build_services(settings), tag="celery")
+            runners["runner"] = JobRunner.from_settings(settings, build_services(settings), tag="celery",
+                                                        observer=worker_observer())
         return runners["runner"]
 
     @app.task(name=TASK)

@@ -16,15 +16,18 @@ log = logging.getLogger(__name__)
 
 
 def _worker_main(settings, index: int, stop) -> None:
+    from ivr.logs import configure
+    from qa.metrics import worker_observer
     from qa.jobs.runner import JobRunner
     from qa.jobs.services import build_services
 
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s qa-worker-{index} %(levelname)s %(name)s: %(message)s")
+    configure(settings.log_format)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us through `stop`
     local_stop = threading.Event()
     threading.Thread(target=lambda: (stop.wait(), local_stop.set()), daemon=True).start()
     services = build_services(settings)
-    runner = JobRunner.from_settings(settings, services, tag=f"local{index}")
+    runner = JobRunner.from_settings(settings, services, tag=f"local{index}", observer=worker_observer())
     runner.serve(local_stop)
 
 

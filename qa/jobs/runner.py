@@ -13,9 +13,11 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from typing import Any, Callable
 
+from ivr.logs import call_context
 from qa.errors import QAError
 from qa.pipeline import ANALYZE_RECORDING, JobServices, analyze_recording
 from qa.store import JobQueue, JobRecord, StoreError, StoreUnavailable
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: seconds a claimed job stays ours without a heartbeat (qa_job_lease_s); heartbeats come 4 times a lease
 LEASE_S = 120
+
+#: told about every try: the job as claimed, seconds it took, the job as it ended (e.g. qa.metrics.JobMetrics)
+JobObserver = Callable[[JobRecord, float, JobRecord], None]
 
 HANDLERS: dict[str, Callable[[dict[str, Any], JobServices], dict[str, Any]]] = {
     ANALYZE_RECORDING: analyze_recording,
@@ -52,16 +57,19 @@ class JobRunner:
     """Claims and runs jobs one at a time; one per worker process (it owns the loaded models)."""
 
     def __init__(self, services: JobServices, *, name: str | None = None, retry_s: float = 30.0,
-                 lease_s: int = LEASE_S):
+                 lease_s: int = LEASE_S, observer: JobObserver | None = None):
         self.services = services
+        self.observer = observer
         self.queue = JobQueue(services.store)
         self.name = name or worker_name()
         self.retry_s = retry_s
         self.lease_s = lease_s
 
     @classmethod
-    def from_settings(cls, settings, services: JobServices, tag: str = "local") -> "JobRunner":
-        return cls(services, name=worker_name(tag), retry_s=settings.qa_retry_s, lease_s=settings.qa_job_lease_s)
+    def from_settings(cls, settings, services: JobServices, tag: str = "local",
+                      observer: JobObserver | None = None) -> "JobRunner":
+        return cls(services, name=worker_name(tag), retry_s=settings.qa_retry_s, lease_s=settings.qa_job_lease_s,
+                   observer=observer)
 
     def run_next(self) -> JobRecord | None:
         """Claim one due job and run it; returns the job as it ended, or None when there was none."""
@@ -71,6 +79,14 @@ class JobRunner:
         return self.run(job)
 
     def run(self, job: JobRecord) -> JobRecord:
+        started = time.perf_counter()
+        with call_context(job.payload.get("call_sid")):
+            ended = self._run(job)
+        if self.observer is not None:
+            self.observer(job, time.perf_counter() - started, ended)
+        return ended
+
+    def _run(self, job: JobRecord) -> JobRecord:
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job.id, stop), daemon=True)
         beat.start()
