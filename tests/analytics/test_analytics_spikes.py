@@ -86,3 +86,11 @@ def test_a_significant_but_small_rise_is_not_an_alert():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="weeks"):
         detect({}, HOUR, SpikeSettings(weeks=0))
+
+
+def test_public_surface():
+    import qa.analytics
+
+    assert sorted(qa.analytics.__all__) == qa.analytics.__all__
+    assert all(hasattr(qa.analytics, name) for name in qa.analytics.__all__)
+    assert {"summarize", "find_alerts", "detect", "post", "Summary", "SpikeReport"} <= set(qa.analytics.__all__)
