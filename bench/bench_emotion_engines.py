@@ -1,6 +1,7 @@
 """Emotion scorer across synthesis engines: detection of calm -> agitated calls, onset, false flags.
 
-For each voice: N calm calls and N calls whose last sentences are agitated, with the agitation controls
+For each voice: N calm calls, N lively-but-calm calls (3x the sentence-to-sentence variation of tempo, pitch
+and level) and N calls whose last sentences are agitated, with the agitation controls
 drawn per call (synth.callsets.AGITATION_RANGE) and, side by side, with synth's "agitated" preset; line
 noise varies by seed (none / 30 dB / 20 dB SNR); everything through the telephone channel. The scorer's
 constants were not fitted to any of these voices' calls. Prints one row per engine and a total per language.
@@ -45,9 +46,11 @@ def run(calls: int) -> list[dict]:
         for voice in voices:
             for seed in range(1, calls + 1):
                 noise = NOISE[seed % len(NOISE)]
-                calm = score(render_call(lang, voice, calm=7, seed=seed, noise_snr_db=noise, registry=reg))
-                rows.append({"lang": lang, "voice": voice, "kind": "calm", "seed": seed,
-                             "flagged": any(w.flag for w in calm.windows)})
+                for kind, liveliness in (("calm", 1.0), ("lively", 3.0)):
+                    calm = score(render_call(lang, voice, calm=7, seed=seed, noise_snr_db=noise, liveliness=liveliness,
+                                             registry=reg))
+                    rows.append({"lang": lang, "voice": voice, "kind": kind, "seed": seed,
+                                 "flagged": any(w.flag for w in calm.windows)})
                 for source, agitation in (("drawn", None), ("preset", synth.agitated())):
                     call = render_call(lang, voice, calm=4, agitated=4, seed=seed, noise_snr_db=noise,
                                        agitation=agitation, registry=reg)
@@ -68,7 +71,7 @@ def table(rows: list[dict]) -> None:
     print(f"{'lang':4} {'engine':18} {'drawn det':>10} {'preset det':>11} {'onset med/p90 s':>16} "
           f"{'<=4 s':>6} {'false flags':>12}")
     for (lang, eng), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] == "ALL", kv[0][1])):
-        calm = [r for r in rs if r["kind"] == "calm"]
+        calm = [r for r in rs if r["kind"] in ("calm", "lively")]
         drawn = [r for r in rs if r["kind"] == "drawn"]
         preset = [r for r in rs if r["kind"] == "preset"]
         onsets = [r["onset_s"] for r in drawn + preset if r["onset_s"] is not None]

@@ -55,8 +55,8 @@ AGITATION_RANGE = {
     "volume_db": (3.0, 9.0),
     "energy": (1.15, 1.5),
 }
-#: per-sentence jitter of calm speech, so a calm baseline is not unnaturally flat
-CALM_JITTER = {"speed": 0.04, "pitch_semitones": 0.5}
+#: per-sentence jitter of calm speech (uniform +/-), so a calm baseline is not unnaturally flat
+CALM_JITTER = {"speed": 0.04, "pitch_semitones": 0.5, "volume_db": 1.0}
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,13 @@ def draw_agitation(rng: np.random.Generator) -> Controls:
 
 
 def render_call(lang: str, voice: str, *, calm: int = 4, agitated: int = 0, seed: int = 0, gap_s: float = 0.5,
-                noise_snr_db: float | None = None, agitation: Controls | None = None,
+                noise_snr_db: float | None = None, agitation: Controls | None = None, liveliness: float = 1.0,
                 registry: EngineRegistry | None = None) -> TestCall:
     """``calm`` neutral sentences then ``agitated`` agitated ones, in ``voice``, through the telephone channel.
 
     ``agitation`` fixes the agitated controls (else they are drawn from the seed). ``noise_snr_db`` adds pink
-    line noise under the whole call. Raises ``SynthError`` subclasses.
+    line noise under the whole call. ``liveliness`` scales the calm sentences' jitter (3 = a lively but calm
+    talker: +/-12 % tempo, +/-1.5 st, +/-3 dB from sentence to sentence). Raises ``SynthError`` subclasses.
     """
     if lang not in SENTENCES:
         raise SynthError(f"no sentences for language {lang!r}")
@@ -117,8 +118,8 @@ def render_call(lang: str, voice: str, *, calm: int = 4, agitated: int = 0, seed
     for i in range(calm + agitated):
         text = SENTENCES[lang][order[i % len(order)]]
         if i < calm:
-            c = Controls(speed=1.0 + float(rng.uniform(-1, 1)) * CALM_JITTER["speed"],
-                         pitch_semitones=float(rng.uniform(-1, 1)) * CALM_JITTER["pitch_semitones"])
+            c = Controls(**{k: (1.0 if k == "speed" else 0.0) + float(rng.uniform(-1, 1)) * v * liveliness
+                            for k, v in CALM_JITTER.items()})
             style = "calm"
         else:
             c, style = agitation, "agitated"
