@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from qa.analytics.regions import region_of
 from qa.analytics.spikes import SeriesKey
-from qa.store.models import Call, RuleResultRow, TurnRow, aware, utc
+from qa.store.models import Analysis, Call, RuleResultRow, TurnRow, aware, utc
 
 HOUR = timedelta(hours=1)
 
@@ -70,7 +70,9 @@ def hourly_counts(store, hours: Iterable[datetime], *, by_region: bool = False,
             for call_id, category in s.execute(query):
                 seen[call_id].add(("category", category))
         if calls and "term" in kinds:
-            query = (select(TurnRow.call_id, TurnRow.redacted_text, TurnRow.text).join(Call, Call.id == TurnRow.call_id)
+            # calls -> analyses -> turns: the indexed path (turns are indexed by analysis)
+            query = (select(TurnRow.call_id, TurnRow.redacted_text, TurnRow.text)
+                     .join(Analysis, Analysis.id == TurnRow.analysis_id).join(Call, Call.id == Analysis.call_id)
                      .where(TurnRow.party == "caller", _in_hours(Call.started_at, hours)))
             for call_id, redacted, text in s.execute(query):
                 # the redacted text: numbers a caller spelled out never become a series name

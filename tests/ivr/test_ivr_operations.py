@@ -225,6 +225,14 @@ def test_a_hung_database_never_holds_a_scrape():
 
 
 def test_a_media_stream_is_counted_while_open_and_its_real_time_factor_after(tmp_path):
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.addFilter(CallSidFilter())
+    handler.emit = records.append
+    live_log = logging.getLogger("ivr.live")
+    live_log.addHandler(handler)
+    level = live_log.level
+    live_log.setLevel(logging.INFO)
     with live_hotline(tmp_path, metrics_token=TOKEN) as (web, _fake, app):
         sid = "CA" + "c" * 32
         post_signed(f"{web.url}/twilio/voice", {"CallSid": sid, "From": CALLER, "To": "+86950618",
@@ -246,6 +254,10 @@ def test_a_media_stream_is_counted_while_open_and_its_real_time_factor_after(tmp
             if _value(after, "hotline_asr_real_time_factor_count"):
                 break
             time.sleep(0.1)
+    live_log.removeHandler(handler)
+    live_log.setLevel(level)
+    ended = [r for r in records if "media ended" in r.getMessage()]
+    assert ended and ended[0].call_sid == sid  # the stream's lines carry the call SID
     assert _value(during, "hotline_media_streams_active") == 1
     assert _value(after, "hotline_media_streams_active") == 0
     assert _value(after, "hotline_asr_real_time_factor_count") == 1
