@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "worker": "ivr.cli.worker:worker",
     "users": "ivr.cli.users:users",
     "analytics": "ivr.cli.analytics:analytics",
+    "simulate": "ivr.cli.simulate:simulate",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -44,6 +45,7 @@ SUMMARIES: dict[str, str] = {
     "worker": "Run post-call jobs (local processes or Celery).",
     "users": "Accounts of the QA review web app (add, passwd, disable).",
     "analytics": "Supervisor's summary and voice-of-customer spike alerts.",
+    "simulate": "Replay scripted calls and WAVs through hotline exactly as Twilio would.",
 }
 
 
