@@ -12,8 +12,8 @@ What is measured (names as exported):
   heard at a menu node and those that matched nothing (the no-match rate is their ratio);
 - ``hotline_routes_total{skill}``: calls routed to each skill queue (after the router's rules);
 - ``hotline_jobs{status}`` gauge (from the job table at scrape time, cached, with a deadline),
-  ``hotline_job_seconds{kind,result}``, ``hotline_job_failures_total{kind,permanent}`` (from the
-  workers, see :mod:`qa.metrics`).
+  ``hotline_job_seconds{kind,result}``, ``hotline_job_failures_total{kind,permanent}`` and
+  ``hotline_job_real_time_factor{kind}`` (from the workers, see :mod:`qa.metrics`).
 
 Under gunicorn every worker is a process with its own numbers: set ``PROMETHEUS_MULTIPROC_DIR`` to an
 empty folder before starting it, and the scrape adds up all processes (prometheus_client's
@@ -34,12 +34,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 
 from ivr.events import CallEvent, Route
 from ivr.logs import bind_call, unbind
-from qa.metrics import multiprocess_dir
+from qa.metrics import RTF_BUCKETS, multiprocess_dir
 
 #: seconds; Twilio gives up on a webhook after 15 s
 WEBHOOK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0)
-#: processing seconds per audio second
-RTF_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
 #: a Media Streams ``media`` message carries 20 ms of 8 kHz mu-law (160 bytes)
 FRAME_S = 0.02
 EXTENSION = "hotline_metrics"

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: seconds: a short call's analysis takes seconds, a long one minutes
 JOB_BUCKETS = (0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
+#: processing seconds per audio second (live streams, and post-call jobs)
+RTF_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
 
 
 def job_result(ended: JobRecord) -> str:
@@ -38,12 +40,17 @@ class JobMetrics:
                                  ["kind", "result"], buckets=JOB_BUCKETS, registry=registry)
         self.failures = Counter("hotline_job_failures", "Failed tries of post-call jobs (permanent: not retried)",
                                 ["kind", "permanent"], registry=registry)
+        self.real_time_factor = Histogram("hotline_job_real_time_factor",
+                                          "Seconds of a done post-call job per second of the call's audio",
+                                          ["kind"], buckets=RTF_BUCKETS, registry=registry)
 
-    def __call__(self, job: JobRecord, seconds: float, ended: JobRecord) -> None:
+    def __call__(self, job: JobRecord, seconds: float, ended: JobRecord, summary: dict | None = None) -> None:
         result = job_result(ended)
         self.seconds.labels(job.kind, result).observe(seconds)
         if result != "done":
             self.failures.labels(job.kind, "true" if result == "failed" else "false").inc()
+        elif summary and (summary.get("audio_s") or 0) > 0:
+            self.real_time_factor.labels(job.kind).observe(seconds / summary["audio_s"])
 
 
 class JobQueueCollector:

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 #: seconds a claimed job stays ours without a heartbeat (qa_job_lease_s); heartbeats come 4 times a lease
 LEASE_S = 120
 
-#: told about every try: the job as claimed, seconds it took, the job as it ended (e.g. qa.metrics.JobMetrics)
-JobObserver = Callable[[JobRecord, float, JobRecord], None]
+#: told about every try: the job as claimed, seconds it took, the job as it ended, and the handler's
+#: summary (None when it failed); e.g. qa.metrics.JobMetrics
+JobObserver = Callable[[JobRecord, float, JobRecord, "dict[str, Any] | None"], None]
 
 HANDLERS: dict[str, Callable[[dict[str, Any], JobServices], dict[str, Any]]] = {
     ANALYZE_RECORDING: analyze_recording,
@@ -81,12 +82,12 @@ class JobRunner:
     def run(self, job: JobRecord) -> JobRecord:
         started = time.perf_counter()
         with call_context(job.payload.get("call_sid")):
-            ended = self._run(job)
+            ended, result = self._run(job)
         if self.observer is not None:
-            self.observer(job, time.perf_counter() - started, ended)
+            self.observer(job, time.perf_counter() - started, ended, result)
         return ended
 
-    def _run(self, job: JobRecord) -> JobRecord:
+    def _run(self, job: JobRecord) -> tuple[JobRecord, dict[str, Any] | None]:
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job.id, stop), daemon=True)
         beat.start()
@@ -97,13 +98,13 @@ class JobRunner:
             retry_in = self.retry_s * (2 ** max(0, job.attempts - 1))
             log.error("job %s (%s) failed on try %d: %s", job.id, job.key, job.attempts, message)
             stop.set()
-            return self._fail(job, message, retry_in, not retryable)
+            return self._fail(job, message, retry_in, not retryable), None
         finally:
             stop.set()
             beat.join(timeout=5)
         log.info("job %s (%s) done: %s", job.id, job.key, result)
         self.queue.complete(job.id, self.name)
-        return self.queue.get(job.id)
+        return self.queue.get(job.id), result
 
     def _fail(self, job: JobRecord, message: str, retry_in: float, permanent: bool) -> JobRecord:
         try:

@@ -100,6 +100,7 @@ def analyze_recording(payload: dict[str, Any], services: JobServices) -> dict[st
     services.analyses.save_analysis(call_sid, analysis, outcome, audio=files)
     log.info("call %s: analysed recording %s (%s, %d turns, %d categories)", call_sid, recording_sid,
              analysis.mode, len(analysis.turns), len(outcome.categories))
-    return {"call_sid": call_sid, "recording_sid": recording_sid, "mode": analysis.mode, "turns": len(analysis.turns),
+    return {"call_sid": call_sid, "recording_sid": recording_sid, "mode": analysis.mode,
+            "audio_s": round(analysis.duration_ms / 1000, 3), "turns": len(analysis.turns),
             "categories": [c.category for c in outcome.categories], "followups": len(outcome.followups),
             "rules_version": outcome.rules_version}

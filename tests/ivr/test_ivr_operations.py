@@ -281,6 +281,12 @@ def test_job_tries_are_timed_and_failures_counted(tmp_path):
     assert registry.get_sample_value("hotline_job_seconds_count", {"kind": "analyze_recording", "result": "failed"}) == 1
     assert registry.get_sample_value("hotline_job_failures_total", {"kind": "analyze_recording", "permanent": "true"}) == 1
     assert registry.get_sample_value("hotline_jobs", {"status": "failed"}) == 1
+    # a done try of a 10 s call that took 2 s: real-time factor 0.2
+    queue.enqueue("analyze_recording", "recording:RE2", {"call_sid": "CA2", "recording_sid": "RE2"})
+    claimed = queue.claim("test-worker", lease_s=60)
+    observer(claimed, 2.0, queue.complete(claimed.id, "test-worker"), {"audio_s": 10.0})
+    assert registry.get_sample_value("hotline_job_real_time_factor_sum", {"kind": "analyze_recording"}) == 0.2
+    assert registry.get_sample_value("hotline_job_seconds_count", {"kind": "analyze_recording", "result": "done"}) == 1
 
 
 # ---- logs -------------------------------------------------------------------------------------
