@@ -25,9 +25,10 @@ from typing import Iterator
 #: the call the current thread (request, stream, job) works on
 _CALL_SID: ContextVar[str | None] = ContextVar("hotline_call_sid", default=None)
 
-#: seven or more digits (spaces, dashes, a leading +) not inside a word: phone, card or ID numbers;
-#: Twilio SIDs (letters then hex) are words and stay readable
-_NUMBER = re.compile(r"(?<![\w+])\+?\d[\d \-]{5,}\d(?!\w)")
+#: seven or more digits, single spaces or dashes between them, a leading + allowed, not inside a word:
+#: phone, card or ID numbers; Twilio SIDs (letters then hex) are words and stay readable, and times
+#: ("2026 14:37:57") have too few digits in a row
+_NUMBER = re.compile(r"(?<![\w+])\+?\d(?:[ \-]?\d){6,}[Xx]?(?!\w)")  # [Xx]: a resident ID's check digit
 MASK = "[number]"
 
 

@@ -99,6 +99,9 @@ def test_bearer_token_check():
 def test_scrub_masks_numbers_and_keeps_sids():
     assert scrub("caller +86 139 1234 5678 on CA0123456789abcdef") == "caller [number] on CA0123456789abcdef"
     assert scrub("order 202612061234 not found; 3 tries") == "order [number] not found; 3 tries"
+    assert scrub('127.0.0.1 - - [06/Dec/2026 14:37:57] "POST /twilio/voice"') == \
+        '127.0.0.1 - - [06/Dec/2026 14:37:57] "POST /twilio/voice"'
+    assert scrub("id 11010519491231002X, card 6222-0212-3456-7890") == "id [number], card [number]"
 
 
 @pytest.mark.parametrize("overrides, problem", [
