@@ -51,7 +51,9 @@ def summary(ctx: click.Context, since: str | None, until: str | None, as_json: b
 
 def _print_summary(s) -> None:
     echo = click.echo
-    echo(f"{s.calls} calls from {s.since:%Y-%m-%d %H:%M} to {s.until:%Y-%m-%d %H:%M} ({s.timezone})")
+    zone = ZoneInfo(s.timezone)
+    echo(f"{s.calls} calls from {s.since.astimezone(zone):%Y-%m-%d %H:%M} to {s.until.astimezone(zone):%Y-%m-%d %H:%M} "
+         f"({s.timezone})")
     c = s.containment
     rate = f"{c.rate:.1%}" if c.rate is not None else "-"
     echo(f"\nself-service containment: {rate} ({c.self_served} of {c.finished}; routed {c.routed}, "

@@ -129,3 +129,4 @@ def test_summary_json_and_text(env):
     assert per_intent["delivery_delay"] >= 20 and data["calls"] == sum(per_intent.values())
     text = _run(["summary", "--since", "2026-11-30", "--until", "2026-12-01"], env)
     assert text.exit_code == 0 and "self-service containment" in text.output and "delivery_delay" in text.output
+    assert "from 2026-11-30 00:00 to 2026-12-01 00:00 (Asia/Shanghai)" in text.output
