@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "users": "ivr.cli.users:users",
     "analytics": "ivr.cli.analytics:analytics",
     "simulate": "ivr.cli.simulate:simulate",
+    "call": "ivr.cli.call:call",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -46,6 +47,7 @@ SUMMARIES: dict[str, str] = {
     "users": "Accounts of the QA review web app (add, passwd, disable).",
     "analytics": "Supervisor's summary and voice-of-customer spike alerts.",
     "simulate": "Replay scripted calls and WAVs through hotline exactly as Twilio would.",
+    "call": "Call hotline from the terminal (developer softphone: keys, typed speech, mic).",
 }
 
 

@@ -46,7 +46,7 @@ def simulate(ctx: click.Context, scenarios: tuple[str, ...], url: str | None, re
         with contextlib.ExitStack() as stack:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hotline-simulate-")))
             if url:
-                target = stack.enter_context(_remote(ctx, url))
+                target = stack.enter_context(remote_target(ctx, url))
             else:
                 target = stack.enter_context(sim.embedded_hotline(work / "instance"))
             audio = sim.AudioMaker(cache_dir or work / "audio")
@@ -63,7 +63,7 @@ def simulate(ctx: click.Context, scenarios: tuple[str, ...], url: str | None, re
 
 
 @contextlib.contextmanager
-def _remote(ctx: click.Context, url: str):
+def remote_target(ctx: click.Context, url: str):
     """A running server as the target; the REST stand-in listens where its settings send updates."""
     import ivr.simulator as sim
     from ivr.simulator.server import ServerThread
