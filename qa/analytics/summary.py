@@ -36,6 +36,16 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class HourCount:
+    """Calls started in the hour from ``hour`` (on the hotline's clock) with this final intent and skill."""
+
+    hour: datetime
+    intent: str | None
+    skill: str | None
+    calls: int
+
+
+@dataclass(frozen=True)
 class Containment:
     """How calls that left the menu ended; ``rate`` = self-served / finished (None without calls)."""
 
@@ -104,11 +114,13 @@ class Summary:
     failures: tuple[NodeFailures, ...] = ()
     emotions: tuple[EmotionShare, ...] = ()
     queues: tuple[QueueStats, ...] = ()
+    per_hour: tuple[HourCount, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["since"], data["until"] = self.since.isoformat(), self.until.isoformat()
         data["per_day"] = [dict(asdict(d), day=d.day.isoformat()) for d in self.per_day]
+        data["per_hour"] = [dict(asdict(h), hour=h.hour.isoformat()) for h in self.per_hour]
         data["containment"]["rate"] = self.containment.rate
         for item, row in zip(self.failures, data["failures"]):
             row["total"] = item.total
@@ -118,6 +130,12 @@ class Summary:
 
 def _mask(heard: str) -> str:
     return _DIGITS.sub("#", heard)
+
+
+def _bucket_order(item):
+    """(bucket, intent, skill) -> calls, in time order, the biggest first within a bucket."""
+    (bucket, intent, skill), calls = item
+    return bucket, -calls, intent or "", skill or ""
 
 
 def _mean(values: list[float]) -> float | None:
@@ -138,7 +156,9 @@ def summarize(store, since: datetime, until: datetime, *, timezone: str = "Asia/
         emotions = s.execute(select(Call.skill, Analysis.caller_emotion).join(Analysis, Analysis.call_id == Call.id)
                              .where(*window, Analysis.caller_emotion.is_not(None))).all()
 
-    per_day = Counter((aware(c.started_at).astimezone(zone).date(), c.intent, c.skill) for c in calls)
+    local = [(aware(c.started_at).astimezone(zone), c) for c in calls]
+    per_day = Counter((at.date(), c.intent, c.skill) for at, c in local)
+    per_hour = Counter((at.replace(minute=0, second=0, microsecond=0), c.intent, c.skill) for at, c in local)
     outcomes = Counter(c.outcome for c in calls)
     abandoned = Counter(c.final_node or "?" for c in calls if c.outcome == "abandoned")
 
@@ -175,9 +195,11 @@ def summarize(store, since: datetime, until: datetime, *, timezone: str = "Asia/
     return Summary(
         since=since, until=until, timezone=timezone, calls=len(calls),
         per_day=tuple(DayCount(day, intent, skill, n) for (day, intent, skill), n in
-                      sorted(per_day.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1] or "", kv[0][2] or ""))),
+                      sorted(per_day.items(), key=_bucket_order)),
         containment=Containment(sum(outcomes[o] for o in FINISHED), outcomes["self_served"], outcomes["routed"],
                                 outcomes["abandoned"], outcomes["hangup"]),
         abandonment=tuple(NodeAbandonment(node, n) for node, n in
                           sorted(abandoned.items(), key=lambda kv: (-kv[1], kv[0]))),
-        failures=tuple(failing), emotions=tuple(shares), queues=tuple(queues))
+        failures=tuple(failing), emotions=tuple(shares), queues=tuple(queues),
+        per_hour=tuple(HourCount(hour, intent, skill, n) for (hour, intent, skill), n in
+                       sorted(per_hour.items(), key=_bucket_order)))

@@ -1,16 +1,23 @@
-"""Supervisor and admin pages: the dashboard (review progress, scores, top categories, audit log)
-and user accounts (admins)."""
+"""Supervisor and admin pages: the dashboard (the hotline over a period: calls by intent and skill,
+containment, where callers fail, emotion, queues, voice-of-customer alerts; review progress and the
+audit log) and user accounts (admins)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from qa.analytics import find_alerts, summarize
 from qa.store import AnalysisStore, ReviewStore, StoreError, UserStore
 from qa.store.users import ROLES
 from qa.web.accounts import hash_password
 from qa.web.auth import require
 from qa.web.hooks import t
+from qa.web.period import PRESETS, Period
+from qa.web.trends import emotion_rows, trend_chart
 
 bp = Blueprint("admin", __name__)
 
@@ -22,8 +29,16 @@ def store():
 @bp.get("/dashboard")
 @require("dashboard")
 def dashboard():
+    tz = ZoneInfo(current_app.extensions["hotline"].settings.qa_timezone)
+    period = Period.from_args(request.args, datetime.now(timezone.utc), tz)
+    summary = summarize(store(), *period.bounds(tz), timezone=tz.key)
+    buckets = period.buckets(tz)
+    rows = summary.per_hour if period.hourly else summary.per_day
     reviews = ReviewStore(store())
-    return render_template("qa/dashboard.html", stats=reviews.dashboard(), followups=AnalysisStore(store()).stats(),
+    return render_template("qa/dashboard.html", period=period, presets=PRESETS, summary=summary,
+                           charts={by: trend_chart(rows, buckets, by) for by in ("intent", "skill")},
+                           emotions=emotion_rows(summary.emotions), alerts=find_alerts(store(), period.alerts_hour),
+                           stats=reviews.dashboard(), followups=AnalysisStore(store()).stats(),
                            audit_log=reviews.audit_log(limit=50))
 
 

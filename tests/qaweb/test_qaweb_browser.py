@@ -5,11 +5,10 @@ CSRF, scorecards, exports. Every page visited is saved as a screenshot under the
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from qaweb_testing import PASSWORDS
+from qaweb_testing import PASSWORDS, login, shot, wait_until, watch
 
 
 @pytest.fixture(scope="module")
@@ -28,43 +27,6 @@ def pages(site, browser):
     yield get
     for page in made.values():
         page.context.close()
-
-
-def login(page, site, name: str, password: str | None = None):
-    page.goto(f"{site.url}/qa/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password or PASSWORDS[name])
-    page.click("button[type=submit]")
-
-
-def wait_until(page, expression: str, timeout: float = 10.0):
-    """Poll ``expression`` in the page until it is truthy (Playwright's wait_for_function evaluates
-    strings with eval, which the app's CSP rightly forbids)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = page.evaluate(expression)
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(50)
-
-
-#: id(page) -> console errors of that page
-CONSOLE: dict[int, list[str]] = {}
-
-
-def watch(page):
-    """Collect the page's console errors (a CSP refusal shows up there)."""
-    CONSOLE[id(page)] = []
-    page.on("console", lambda message: CONSOLE[id(page)].append(message.text) if message.type == "error" else None)
-    return page
-
-
-def shot(page, site, name: str) -> None:
-    """Save the page (full length) and check the browser refused nothing under the CSP on it."""
-    assert not [e for e in CONSOLE.get(id(page), []) if "Content Security Policy" in e], CONSOLE[id(page)]
-    page.evaluate("window.scrollTo(0, 0)")  # sticky bars stay on top in a full-page capture
-    page.screenshot(path=str(site.shots / f"{name}.png"), full_page=True)
 
 
 def test_log_in_lands_on_the_call_list_in_either_language(site, browser):

@@ -15,18 +15,15 @@ from click.testing import CliRunner
 
 from ivr.cli import main as cli
 from qa.store import AnalysisStore, ReviewStore
-from qaweb_testing import Client, analysed_app
-from store_testing import backends, database_url
+from qaweb_testing import Client, analysed_app, app_on
+from store_testing import backends
 
 
 @pytest.fixture(scope="module", params=backends())
 def app(request, tmp_path_factory, call_wavs):
     root = tmp_path_factory.mktemp(f"http-{request.param}")
-    with database_url(request.param, root) as url:
-        app = analysed_app(root, call_wavs, url)
+    with app_on(request.param, root, lambda url: analysed_app(root, call_wavs, url)) as app:
         yield app
-        app.extensions["hotline"].service.close()
-        app.extensions["hotline"].store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,10 @@ Accounts: rita, rex and locky (reviewers), sam (supervisor), ada (admin); passwo
 from __future__ import annotations
 
 import re
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 from fake_twilio import FakeTwilioRest, ServerThread
 from qa_testing import ACCOUNT_SID, AUTH_TOKEN, post_recording, qa_settings, routed_call, services
@@ -34,8 +37,7 @@ def analysed_app(root: Path, wavs: dict[str, Path], database_url: str | None = N
     the assignments; ``database_url`` defaults to SQLite in the instance folder."""
     from ivr.app import create_app
     from qa.jobs import JobRunner
-    from qa.store import ReviewStore, UserStore
-    from qa.web.accounts import hash_password
+    from qa.store import ReviewStore
 
     fake = FakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN)
     overrides = {"database_url": database_url} if database_url else {}
@@ -53,14 +55,52 @@ def analysed_app(root: Path, wavs: dict[str, Path], database_url: str | None = N
             post_recording(twilio, fake, twilio_server.url, sid, "RE" + sid[2:], wavs[wav])
         runner = JobRunner.from_settings(settings, services(settings, store))
         assert [j.status for j in runner.drain()] == ["done"] * len(CALLS)
-    users = UserStore(store)
-    for name, role in ROLES.items():
-        users.add(name, hash_password(PASSWORDS[name]), role)
+    users = add_accounts(store)
     reviews = ReviewStore(store)
     for sid, (_, _, reviewer) in CALLS.items():
         if reviewer:
             reviews.act(sid, "assign", by="sam", assignee_id=users.by_name(reviewer).id)
     return app
+
+
+def add_accounts(store):
+    """The test accounts (ROLES, PASSWORDS) in ``store``; returns its UserStore."""
+    from qa.store import UserStore
+    from qa.web.accounts import hash_password
+
+    users = UserStore(store)
+    for name, role in ROLES.items():
+        users.add(name, hash_password(PASSWORDS[name]), role)
+    return users
+
+
+def seeded_app(root: Path, calls: list, database_url: str | None = None):
+    """A hotline app (instance under ``root``) whose store holds ``calls`` (analytics_testing.SeedCall
+    rows: a known history) and the test accounts; no post-call jobs run."""
+    from analytics_testing import seed
+    from ivr.app import create_app
+
+    overrides = {"database_url": database_url} if database_url else {}
+    app = create_app(qa_settings(root, qa_jobs="off", **overrides))
+    store = app.extensions["hotline"].store
+    seed(store, calls)
+    add_accounts(store)
+    return app
+
+
+@contextmanager
+def app_on(backend: str, root: Path, build: Callable[[str], object]) -> Iterator:
+    """The app ``build(database_url)`` makes on a store backend ("sqlite" or "postgresql", see
+    store_testing.backends), closed and its database dropped afterwards."""
+    from store_testing import database_url
+
+    with database_url(backend, root) as url:
+        app = build(url)
+        try:
+            yield app
+        finally:
+            app.extensions["hotline"].service.close()
+            app.extensions["hotline"].store.engine.dispose()
 
 
 def csrf_token(html: str) -> str:
@@ -85,3 +125,42 @@ class Client:
 
     def post(self, path: str, data: dict | None = None, *, token_from: str = "/qa/calls/"):
         return self.http.post(path, data={**(data or {}), "csrf_token": self.token(token_from)})
+
+
+# ---- in the browser (Playwright pages; ``site`` has ``url`` and ``shots``) ----
+
+def login(page, site, name: str, password: str | None = None):
+    page.goto(f"{site.url}/qa/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password or PASSWORDS[name])
+    page.click("button[type=submit]")
+
+
+def wait_until(page, expression: str, timeout: float = 10.0):
+    """Poll ``expression`` in the page until it is truthy (Playwright's wait_for_function evaluates
+    strings with eval, which the app's CSP rightly forbids)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
+#: id(page) -> console errors of that page
+CONSOLE: dict[int, list[str]] = {}
+
+
+def watch(page):
+    """Collect the page's console errors (a CSP refusal shows up there)."""
+    CONSOLE[id(page)] = []
+    page.on("console", lambda message: CONSOLE[id(page)].append(message.text) if message.type == "error" else None)
+    return page
+
+
+def shot(page, site, name: str) -> None:
+    """Save the page (full length) and check the browser refused nothing under the CSP on it."""
+    assert not [e for e in CONSOLE.get(id(page), []) if "Content Security Policy" in e], CONSOLE[id(page)]
+    page.evaluate("window.scrollTo(0, 0)")  # sticky bars stay on top in a full-page capture
+    page.screenshot(path=str(site.shots / f"{name}.png"), full_page=True)
