@@ -5,7 +5,7 @@ Pure parts (:mod:`qa.analytics.spikes`: the statistical test) are apart from the
 CLI (``hotline analytics``) prints and a web page can render.
 """
 
-from qa.analytics.alerts import AlertDeliveryError, find_alerts, payload, post, signature
+from qa.analytics.alerts import AlertDeliveryError, find_alerts, payload, post, scan_alerts, signature
 from qa.analytics.counts import caller_terms, hour_start, hourly_counts
 from qa.analytics.regions import region_of
 from qa.analytics.spikes import SeriesKey, SeriesTest, SpikeReport, SpikeSettings, detect, poisson_rise_p
@@ -27,6 +27,7 @@ __all__ = [
     "poisson_rise_p",
     "post",
     "region_of",
+    "scan_alerts",
     "signature",
     "summarize",
 ]

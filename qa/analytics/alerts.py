@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from qa.analytics.counts import hourly_counts, hour_start
 from qa.analytics.spikes import SeriesTest, SpikeReport, SpikeSettings, baseline_hours, detect
@@ -35,9 +35,17 @@ class AlertDeliveryError(RuntimeError):
 
 def find_alerts(store, at: datetime, settings: SpikeSettings = SpikeSettings(), *, by_region: bool = True) -> SpikeReport:
     """Test the hour containing ``at`` (every intent, QA category and caller term; per region too)."""
-    hour = hour_start(at)
-    counts = hourly_counts(store, [hour, *baseline_hours(hour, settings.weeks)], by_region=by_region)
-    return detect(counts, hour, settings)
+    return scan_alerts(store, [at], settings, by_region=by_region)[0]
+
+
+def scan_alerts(store, hours: Iterable[datetime], settings: SpikeSettings = SpikeSettings(), *,
+                by_region: bool = True) -> list[SpikeReport]:
+    """Test each hour containing one of ``hours`` (one report per hour, in time order), reading the
+    counts of all of them and their baselines at once."""
+    tested = sorted({hour_start(h) for h in hours})
+    wanted = {b for h in tested for b in (h, *baseline_hours(h, settings.weeks))}
+    counts = hourly_counts(store, wanted, by_region=by_region)
+    return [detect(counts, hour, settings) for hour in tested]
 
 
 def alert_dict(test: SeriesTest) -> dict[str, Any]:

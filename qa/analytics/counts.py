@@ -42,8 +42,20 @@ def caller_terms(text: str) -> set[str]:
     return {t for t in (m.group(0).lower() for m in _TERM.finditer(text)) if t not in STOP_TERMS}
 
 
+def hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
+    """Hour starts as [start, end) ranges, consecutive hours merged (a scan of a day and its baseline
+    weeks is a few ranges, not hundreds)."""
+    ranges: list[tuple[datetime, datetime]] = []
+    for h in sorted({utc(h) for h in hours}):
+        if ranges and ranges[-1][1] == h:
+            ranges[-1] = (ranges[-1][0], h + HOUR)
+        else:
+            ranges.append((h, h + HOUR))
+    return ranges
+
+
 def _in_hours(column, hours: Iterable[datetime]):
-    return or_(*(and_(column >= utc(h), column < utc(h) + HOUR) for h in hours))
+    return or_(*(and_(column >= start, column < end) for start, end in hour_ranges(hours)))
 
 
 def hourly_counts(store, hours: Iterable[datetime], *, by_region: bool = False,

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from qa.analytics import find_alerts, summarize
+from qa.analytics import scan_alerts, summarize
 from qa.store import AnalysisStore, ReviewStore, StoreError, UserStore
 from qa.store.users import ROLES
 from qa.web.accounts import hash_password
 from qa.web.auth import require
 from qa.web.hooks import t
 from qa.web.period import PRESETS, Period
-from qa.web.trends import emotion_rows, trend_chart
+from qa.web.trends import alert_list, emotion_rows, trend_chart
 
 bp = Blueprint("admin", __name__)
 
@@ -37,7 +37,7 @@ def dashboard():
     reviews = ReviewStore(store())
     return render_template("qa/dashboard.html", period=period, presets=PRESETS, summary=summary,
                            charts={by: trend_chart(rows, buckets, by) for by in ("intent", "skill")},
-                           emotions=emotion_rows(summary.emotions), alerts=find_alerts(store(), period.alerts_hour),
+                           emotions=emotion_rows(summary.emotions), alerts=alert_list(scan_alerts(store(), period.alert_hours)),
                            stats=reviews.dashboard(), followups=AnalysisStore(store()).stats(),
                            audit_log=reviews.audit_log(limit=50))
 

@@ -16,6 +16,8 @@ DEFAULT = "week"
 MAX_DAYS = 366
 #: a period up to this many days is charted per hour, longer ones per day
 HOURLY_UP_TO_DAYS = 2
+#: the alerts shown: of this many hours, ending with the alerts hour
+ALERT_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Period:
     @property
     def hourly(self) -> bool:
         return self.days <= HOURLY_UP_TO_DAYS
+
+    @property
+    def alert_hours(self) -> list[datetime]:
+        """The hours whose alerts are shown: ALERT_HOURS of them, the alerts hour last."""
+        return [self.alerts_hour - timedelta(hours=n) for n in range(ALERT_HOURS - 1, -1, -1)]
 
     def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
         """[start of ``since``, start of the day after ``until``) in ``tz``."""

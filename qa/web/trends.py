@@ -98,6 +98,25 @@ def trend_chart(rows: Iterable, buckets: Sequence[date | datetime], by: str) -> 
 
 
 @dataclass(frozen=True)
+class AlertList:
+    """Alerts of several hours: the latest hour first, the strongest first within an hour."""
+
+    first: datetime
+    last: datetime
+    alerts: tuple
+    #: series tested over all the hours
+    tested: int
+    settings: object
+
+
+def alert_list(reports: Sequence) -> AlertList:
+    """:class:`SpikeReport` s of consecutive hours (in time order) as one list for the page."""
+    return AlertList(reports[0].hour, reports[-1].hour,
+                     tuple(a for report in reversed(reports) for a in report.alerts),
+                     sum(len(r.tests) for r in reports), reports[0].settings)
+
+
+@dataclass(frozen=True)
 class Segment:
     label: str
     calls: int

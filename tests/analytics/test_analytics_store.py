@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from analytics_testing import AT, HOUR, START, SeedCall, history, seed, storm
-from qa.analytics import SeriesKey, caller_terms, find_alerts, hourly_counts, region_of, summarize
+from qa.analytics import SeriesKey, caller_terms, find_alerts, hourly_counts, region_of, scan_alerts, summarize
+from qa.analytics.counts import hour_ranges
 
 pytestmark = pytest.mark.postgres
 
@@ -42,6 +43,18 @@ def test_a_planted_storm_is_found_with_its_series_hour_and_region(store):
     # the hour before and the hour after are quiet
     assert find_alerts(store, HOUR - timedelta(minutes=30)).alerts == []
     assert find_alerts(store, HOUR + timedelta(hours=1, minutes=5)).alerts == []
+
+
+def test_a_scan_of_hours_reads_merged_ranges_and_matches_each_hour_alone(store):
+    assert hour_ranges([HOUR + timedelta(hours=2), HOUR, HOUR + timedelta(hours=1), HOUR - timedelta(weeks=1)]) == [
+        (HOUR - timedelta(weeks=1), HOUR - timedelta(weeks=1, hours=-1)), (HOUR, HOUR + timedelta(hours=3))]
+    rng = np.random.default_rng(7)
+    seed(store, history(rng, START, HOUR + timedelta(hours=3)) + storm(rng))
+    hours = [HOUR + timedelta(hours=n) for n in range(-2, 3)]
+    scanned = scan_alerts(store, hours)
+    assert [r.hour for r in scanned] == hours
+    assert [r.tests for r in scanned] == [find_alerts(store, h).tests for h in hours]
+    assert [bool(r.alerts) for r in scanned] == [False, False, True, False, False]
 
 
 def test_only_the_compared_hours_are_counted(store):

@@ -12,7 +12,7 @@ import pytest
 
 from fake_twilio import ServerThread
 from qa_calls import EN_BAD, ZH_GOOD, render_call
-from qaweb_testing import Client, analysed_app
+from qaweb_testing import analysed_app, clients
 
 
 @dataclass
@@ -57,10 +57,4 @@ def browser():
 
 @pytest.fixture(scope="session")
 def client_as(site):
-    made: dict[str, Client] = {}
-
-    def get(name: str) -> Client:
-        if name not in made:
-            made[name] = Client(site.app, name)
-        return made[name]
-    return get
+    return clients(site.app)

@@ -19,7 +19,7 @@ from qa.analytics import region_of
 from qa.analytics.summary import DayCount, EmotionShare
 from qa.web.period import Period
 from qa.web.trends import MAX_SERIES, OTHER, emotion_rows, nice_ceiling, trend_chart
-from qaweb_testing import Client, app_on, login, seeded_app, shot, watch
+from qaweb_testing import app_on, clients, login, seeded_app, shot, watch
 from store_testing import backends
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,6 +56,11 @@ def app(request, tmp_path_factory, calls):
         yield app
 
 
+@pytest.fixture(scope="module")
+def as_(app):
+    return clients(app)
+
+
 def on_day(calls, day: str) -> list[SeedCall]:
     return [c for c in calls if c.started_at.astimezone(SHANGHAI).date().isoformat() == day]
 
@@ -72,9 +77,9 @@ def cell(row_html: str, css: str) -> str:
     return re.search(rf'class="[^"]*\b{css}\b[^"]*"[^>]*>([^<]*)<', row_html).group(1).strip()
 
 
-def test_one_day_shows_its_counts_containment_and_failures(app, calls):
+def test_one_day_shows_its_counts_containment_and_failures(as_, calls):
     day = on_day(calls, DAY)
-    html = Client(app, "sam").http.get(ONE_DAY + "&lang=en-US").text
+    html = as_("sam").http.get(ONE_DAY + "&lang=en-US").text
     assert tile(html, "calls") == str(len(day))
     served = sum(c.outcome == "self_served" for c in day)
     assert served == 3 and tile(html, "containment") == f"{100 * served / len(day):.1f}%"
@@ -95,25 +100,33 @@ def test_one_day_shows_its_counts_containment_and_failures(app, calls):
     assert re.search(rf"Delivery delayed <span class=\"num muted\">{delayed}</span>", html, re.I)
 
 
-def test_the_planted_storm_is_listed_with_its_region(app, calls):
+def test_the_planted_storm_is_listed_with_its_region(as_, calls):
     storm_hour = [c for c in calls if HOUR <= c.started_at < HOUR + timedelta(hours=1)]
     expected = sum(c.intent == "delivery_delay" and region_of(c.caller) == "Guangdong" for c in storm_hour)
-    html = Client(app, "sam").http.get(ONE_DAY + "&lang=en-US").text
+    html = as_("sam").http.get(ONE_DAY + "&lang=en-US").text
     alert = row(html, "data-series", "intent:delivery_delay@Guangdong")
     assert cell(alert, "region") == "Guangdong" and cell(alert, "count") == str(expected) and expected >= 20
     assert float(cell(alert, "p-value")) < 1e-6
-    assert "Voice of the customer: alerts for 2026-11-30 10:00" in html
+    assert "Voice of the customer: alerts from 2026-11-29 11:00 to 2026-11-30 10:00" in html
     assert re.search(r'data-series="term:暴雨@Guangdong"', html)
     assert tile(html, "alerts") == str(html.count('class="alert-row"'))
-    zh = Client(app, "sam").http.get(ONE_DAY + "&lang=zh-CN").text
-    assert "客户之声：2026-11-30 10:00 时段告警" in zh and "配送延误" in row(zh, "data-series", "intent:delivery_delay")
-    # the hour after is quiet
-    quiet = Client(app, "sam").http.get(f"/qa/dashboard?since={DAY}&until={DAY}&at={DAY}T12:10").text
+    # every alert is the storm's: its hour, its intent, words or category, nationally or in Guangdong
+    shown = set(re.findall(r'class="alert-row" data-series="(\w+):([^"@]+)(?:@([^"]*))?"', html))
+    assert {(kind, name) for kind, name, _ in shown} <= {("intent", "delivery_delay"), ("term", "暴雨"),
+                                                         ("term", "快递"), ("category", "delivery_complaint")}
+    assert {region for _, _, region in shown} == {"", "Guangdong"}
+    zh = as_("sam").http.get(ONE_DAY + "&lang=zh-CN").text
+    assert "客户之声：2026-11-29 11:00 至 2026-11-30 10:00 的告警" in zh
+    assert "配送延误" in row(zh, "data-series", "intent:delivery_delay")
+    # still listed two hours later (the last 24 hours are shown); the next day is quiet
+    later = as_("sam").http.get(f"/qa/dashboard?since={DAY}&until={DAY}&at={DAY}T12:10").text
+    assert cell(row(later, "data-series", "intent:delivery_delay@Guangdong"), "count") == str(expected)
+    quiet = as_("sam").http.get(f"/qa/dashboard?since={DAY}&until={DAY}&at=2026-12-01T12:10").text
     assert 'id="no-alerts"' in quiet and 'class="alert-row"' not in quiet
 
 
-def test_a_week_is_charted_per_day_and_an_empty_period_says_so(app, calls):
-    sam = Client(app, "sam")
+def test_a_week_is_charted_per_day_and_an_empty_period_says_so(as_, calls):
+    sam = as_("sam")
     html = sam.http.get("/qa/dashboard?since=2026-11-24&until=2026-11-30&lang=en-US").text
     week = [c for c in calls if "2026-11-24" <= c.started_at.astimezone(SHANGHAI).date().isoformat() <= DAY]
     assert tile(html, "calls") == str(len(week))
@@ -124,9 +137,9 @@ def test_a_week_is_charted_per_day_and_an_empty_period_says_so(app, calls):
     assert tile(empty, "calls") == "0" and tile(empty, "containment") == "—" and "No calls in this period." in empty
 
 
-def test_reviewers_get_403(app):
-    assert Client(app, "rita").http.get(ONE_DAY).status_code == 403
-    assert Client(app, "ada").http.get(ONE_DAY).status_code == 200
+def test_reviewers_get_403(as_):
+    assert as_("rita").http.get(ONE_DAY).status_code == 403
+    assert as_("ada").http.get(ONE_DAY).status_code == 200
 
 
 # ---- pure shaping ----
@@ -145,6 +158,8 @@ def test_period_from_args_falls_back_to_the_last_week_and_keeps_a_good_range():
     assert custom.preset == "" and custom.hourly and len(custom.buckets(TZ)) == 48
     # a past period's alerts: its last hour
     assert custom.alerts_hour == datetime(2026, 11, 2, 23, tzinfo=TZ)
+    assert len(custom.alert_hours) == 24 and custom.alert_hours[-1] == custom.alerts_hour
+    assert custom.alert_hours[0] == datetime(2026, 11, 2, 0, tzinfo=TZ)
     assert "since=2026-11-01" in custom.url_args() and custom.url_args(period="day") == "period=day"
     backwards = Period.from_args({"since": "2026-11-05", "until": "2026-11-01"}, NOW, TZ)
     assert backwards.preset == "week"

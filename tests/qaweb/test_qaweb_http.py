@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main as cli
 from qa.store import AnalysisStore, ReviewStore
-from qaweb_testing import Client, analysed_app, app_on
+from qaweb_testing import Client, analysed_app, app_on, clients
 from store_testing import backends
 
 
@@ -28,13 +28,7 @@ def app(request, tmp_path_factory, call_wavs):
 
 @pytest.fixture(scope="module")
 def as_(app):
-    made: dict[str, Client] = {}
-
-    def get(name: str) -> Client:
-        if name not in made:
-            made[name] = Client(app, name)
-        return made[name]
-    return get
+    return clients(app)
 
 
 def test_every_page_answers_for_a_supervisor_and_an_admin(app, as_):

@@ -127,6 +127,18 @@ class Client:
         return self.http.post(path, data={**(data or {}), "csrf_token": self.token(token_from)})
 
 
+def clients(app) -> Callable[[str], Client]:
+    """A function giving one logged-in :class:`Client` per account name, made on first use (a log-in
+    hashes the password with scrypt: worth doing once)."""
+    made: dict[str, Client] = {}
+
+    def get(name: str) -> Client:
+        if name not in made:
+            made[name] = Client(app, name)
+        return made[name]
+    return get
+
+
 # ---- in the browser (Playwright pages; ``site`` has ``url`` and ``shots``) ----
 
 def login(page, site, name: str, password: str | None = None):
