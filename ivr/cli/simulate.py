@@ -40,7 +40,7 @@ def simulate(ctx: click.Context, scenarios: tuple[str, ...], url: str | None, re
     import ivr.simulator as sim
 
     for name in ("werkzeug", "ivr", "qa", "asr", "emotion"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)  # the trace says what happened; no log lines between
     with user_errors(sim.SimulatorError):
         loaded = sim.load_all(scenarios)
         with contextlib.ExitStack() as stack:
