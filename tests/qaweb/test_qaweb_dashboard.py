@@ -107,6 +107,8 @@ def test_the_planted_storm_is_listed_with_its_region(as_, calls):
     alert = row(html, "data-series", "intent:delivery_delay@Guangdong")
     assert cell(alert, "region") == "Guangdong" and cell(alert, "count") == str(expected) and expected >= 20
     assert float(cell(alert, "p-value")) < 1e-6
+    # the series links to its calls of that day in the call list
+    assert f'href="/qa/calls/?since={DAY}&amp;until={DAY}&amp;intent=delivery_delay"' in alert
     assert "Voice of the customer: alerts from 2026-11-29 11:00 to 2026-11-30 10:00" in html
     assert re.search(r'data-series="term:暴雨@Guangdong"', html)
     assert tile(html, "alerts") == str(html.count('class="alert-row"'))
