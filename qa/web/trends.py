@@ -59,6 +59,11 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
+def grid_step(top: int) -> int:
+    """Whole-number grid lines for a :func:`nice_ceiling` top: fifths of a 5 (0 1 2 3 4 5), else halves."""
+    return top // 5 if str(top)[0] == "5" else max(top // 2, 1)
+
+
 def _label(bucket: date | datetime, hourly: bool) -> str:
     return bucket.strftime("%H:%M") if hourly else bucket.strftime("%m-%d")
 
@@ -92,7 +97,7 @@ def trend_chart(rows: Iterable, buckets: Sequence[date | datetime], by: str) -> 
         lines.append(Line(name, sum(values), " ".join(f"{px},{py}" for px, py, _ in dots), dots, slot))
     every = max(1, -(-len(buckets) // 8))  # at most 8 labels
     ticks = tuple(Tick(x(i), _label(b, hourly)) for i, b in enumerate(buckets) if i % every == 0)
-    grid = tuple((y(v), str(v)) for v in sorted({0, top // 2, top}))
+    grid = tuple((y(v), str(v)) for v in range(0, top + 1, grid_step(top)))
     return TrendChart(WIDTH, HEIGHT, tuple(lines), ticks, grid, PAD_LEFT, WIDTH - PAD_RIGHT,
                       sum(line.total for line in lines))
 

@@ -18,7 +18,7 @@ from fake_twilio import ServerThread
 from qa.analytics import region_of
 from qa.analytics.summary import DayCount, EmotionShare
 from qa.web.period import Period
-from qa.web.trends import MAX_SERIES, OTHER, emotion_rows, nice_ceiling, trend_chart
+from qa.web.trends import MAX_SERIES, OTHER, emotion_rows, grid_step, nice_ceiling, trend_chart
 from qaweb_testing import app_on, clients, login, seeded_app, shot, watch
 from store_testing import backends
 
@@ -177,6 +177,7 @@ def test_trend_chart_groups_small_series_and_scales_to_a_round_top():
     assert [label for _, label in chart.grid] == ["0", "5", "10"]  # the largest bucket is 9
     other = chart.lines[-1]
     assert [n for _, _, n in other.dots] == [1 + 2 + 3, 0, 0]
+    assert [grid_step(top) for top in (1, 2, 5, 10, 50)] == [1, 1, 1, 5, 10]
     assert nice_ceiling(0) == 1 and nice_ceiling(7) == 10 and nice_ceiling(11) == 20 and nice_ceiling(150) == 200
 
 
