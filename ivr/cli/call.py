@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import tempfile
 from pathlib import Path
 
@@ -23,15 +22,13 @@ def call(ctx: click.Context, url: str | None) -> None:
     Enter alone to stay silent, /hangup to end. What hotline heard is shown as it happens.
     """
     import ivr.simulator as sim
-    from ivr.cli.simulate import remote_target
+    from ivr.cli.simulate import quiet_logs, remote_target
     from ivr.simulator.softphone import Softphone, microphone_recorder, open_speaker
 
-    for name in ("werkzeug", "ivr", "qa", "asr", "emotion"):
-        logging.getLogger(name).setLevel(logging.ERROR)
     speaker, why = open_speaker()
     if speaker is None:
         click.echo(why)
-    with user_errors(sim.SimulatorError), contextlib.ExitStack() as stack:
+    with quiet_logs(), user_errors(sim.SimulatorError), contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hotline-call-")))
         target = stack.enter_context(remote_target(ctx, url) if url else sim.embedded_hotline(work / "instance"))
         phone = Softphone(target, sim.AudioMaker(work / "audio"), out=click.get_text_stream("stdout"),

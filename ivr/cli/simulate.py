@@ -39,9 +39,7 @@ def simulate(ctx: click.Context, scenarios: tuple[str, ...], url: str | None, re
     """
     import ivr.simulator as sim
 
-    for name in ("werkzeug", "ivr", "qa", "asr", "emotion"):
-        logging.getLogger(name).setLevel(logging.ERROR)  # the trace says what happened; no log lines between
-    with user_errors(sim.SimulatorError):
+    with quiet_logs(), user_errors(sim.SimulatorError):
         loaded = sim.load_all(scenarios)
         with contextlib.ExitStack() as stack:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hotline-simulate-")))
@@ -60,6 +58,20 @@ def simulate(ctx: click.Context, scenarios: tuple[str, ...], url: str | None, re
         click.echo(sim.summary(results))
     if not all(r.passed for r in results):
         ctx.exit(1)
+
+
+@contextlib.contextmanager
+def quiet_logs(names=("werkzeug", "ivr", "qa", "asr", "emotion")):
+    """Only errors are logged while calls run (the trace says what happened); levels restored after."""
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, saved):
+            logger.setLevel(level)
 
 
 @contextlib.contextmanager
