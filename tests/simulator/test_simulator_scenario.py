@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ivr.simulator import ScenarioFileError, load_call_scenario, read_caller_wav
+from ivr.simulator import ScenarioFileError, load_all, load_call_scenario, read_caller_wav
 
 
 def write(tmp_path: Path, text: str, name: str = "call.yaml") -> Path:
@@ -110,3 +110,10 @@ def test_a_wideband_wav_is_brought_to_the_phone_line_rate(tmp_path):
     sf.write(tmp_path / "wide.wav", (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16), 16000, subtype="PCM_16")
     samples = read_caller_wav(tmp_path / "wide.wav")
     assert samples.dtype == np.int16 and len(samples) == 8000
+
+
+def test_a_wrong_rate_wav_in_a_scenario_is_an_error_before_any_call(tmp_path):
+    sf.write(tmp_path / "cd.wav", np.zeros(4410, np.int16), 44100, subtype="PCM_16")
+    path = write(tmp_path, "turns:\n  - digits: '1'\n  - wav: cd.wav\n")
+    with pytest.raises(ScenarioFileError, match=re.escape(f"{path}:3: {tmp_path / 'cd.wav'}: sample rate 44100 Hz")):
+        load_all([path])
