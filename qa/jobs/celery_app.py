@@ -11,6 +11,8 @@ are announced again with a countdown.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 
 from celery import Celery, signals
 
@@ -81,13 +83,41 @@ def _now(like):
 
 
 class CeleryNotifier:
-    """Tells Celery workers there is work (from the web process); a broker outage is only logged."""
+    """Tells Celery workers there is work (from the web process); a broker outage is only logged.
 
-    def __init__(self, broker_url: str):
+    Messages go out from one thread of the notifier's own, one at a time: kombu's publisher is not
+    safe to share between a gunicorn worker's request threads (concurrent sends to a dead broker
+    were seen to hang for 50 s), and a webhook waits for its message at most ``wait_s``.
+    """
+
+    def __init__(self, broker_url: str, wait_s: float = 0.5):
         self.app = Celery("hotline-publisher")
         self.app.conf.update(celery_config(broker_url))
+        # fail at once when the broker is down (kombu would retry for about 6 s); the job row is already
+        # safe, and the next notice or a worker's start-up sweep announces it
+        self.app.conf.broker_transport_options = {"max_retries": 0}
+        self.wait_s = wait_s
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._sender: threading.Thread | None = None
 
     def notify(self) -> bool:
+        """True when the message reached the broker within ``wait_s`` (it may still go out later)."""
+        with self._lock:  # started on first use: after gunicorn's fork, in the process that sends
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = threading.Thread(target=self._send_loop, name="celery-notifier", daemon=True)
+                self._sender.start()
+        sent, outcome = threading.Event(), []
+        self._queue.put((sent, outcome))
+        return sent.wait(self.wait_s) and outcome == [True]
+
+    def _send_loop(self) -> None:
+        while True:
+            sent, outcome = self._queue.get()
+            outcome.append(self.send())
+            sent.set()
+
+    def send(self) -> bool:
         try:
             self.app.send_task(TASK, queue=QUEUE, retry=False)
         except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; the job row is already safe
