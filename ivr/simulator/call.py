@@ -114,6 +114,8 @@ class MediaLeg:
             raise CallFailed(f"media stream {verb.url} refused: {exc}") from exc
         self.sequence = 1
         self.chunk = 0
+        #: the server closed the stream mid-call; nothing more is sent on it
+        self.dropped = False
         self.sent = 0  # samples
         self.started = time.monotonic()
         self.ws.send(mediastream.connected_message())
@@ -122,13 +124,21 @@ class MediaLeg:
 
     def send(self, samples: np.ndarray) -> None:
         import asr
+        import websocket
 
+        if self.dropped:
+            return
         ulaw = asr.ulaw_encode(samples)
         for offset in range(0, len(ulaw), FRAME):
             self.sequence += 1
             self.chunk += 1
-            self.ws.send(self._ms.media_message(self.stream_sid, ulaw[offset:offset + FRAME], chunk=self.chunk,
-                                                timestamp_ms=self.sent * 1000 // RATE, sequence=self.sequence))
+            try:
+                self.ws.send(self._ms.media_message(self.stream_sid, ulaw[offset:offset + FRAME], chunk=self.chunk,
+                                                    timestamp_ms=self.sent * 1000 // RATE, sequence=self.sequence))
+            except (websocket.WebSocketException, OSError):
+                # the server went away (a web worker died): Twilio ends the stream, the call goes on without it
+                self.dropped = True
+                return
             self.sent += min(FRAME, len(ulaw) - offset)
             if self.realtime:
                 ahead = self.sent / RATE - (time.monotonic() - self.started)
@@ -187,8 +197,10 @@ class SimulatedCall:
     def line(self, samples: np.ndarray) -> None:
         """The caller's line carries ``samples`` (to the stream if open, and to the recording)."""
         self.audio.send(samples)
-        if self.leg is not None:
+        if self.leg is not None and not self.leg.dropped:
             self.leg.send(samples)
+            if self.leg.dropped:
+                self.step("stream", "media stream closed by the server: the call goes on without it")
 
     def quiet(self, seconds: float) -> None:
         n = int(round(seconds * RATE))
