@@ -23,8 +23,10 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
 
 import sqlalchemy as sa
 
@@ -116,6 +118,21 @@ def measure(store: CallStore, repeats: int) -> dict[str, tuple[float, float, int
     return results
 
 
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A URL for ``url``'s database whose search path is a fresh schema, dropped afterwards."""
+    schema = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10_000)
@@ -133,21 +150,12 @@ def main() -> None:
         measured["sqlite"] = measure(store, args.repeats)
         store.engine.dispose()
     if args.postgres_url:
-        schema = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(args.postgres_url)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        try:
-            separator = "&" if "?" in args.postgres_url else "?"
-            store = CallStore(f"{args.postgres_url}{separator}options=-csearch_path%3D{schema}")
+        with postgres_schema(args.postgres_url) as url:
+            store = CallStore(url)
             store.init_schema()
             print(f"postgresql: loaded in {load(store, rows):.1f} s")
             measured["postgresql"] = measure(store, args.repeats)
             store.engine.dispose()
-        finally:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.dispose()
 
     header = f"{'query':38} {'hits':>6} {'sqlite med':>10} {'p95':>7}"
     if "postgresql" in measured:

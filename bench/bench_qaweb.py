@@ -23,19 +23,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile as sf
-import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
-from bench_qa_search import load, synthetic_rows  # noqa: E402
+from bench_qa_search import load, postgres_schema, synthetic_rows  # noqa: E402
 from ivr.app import create_app  # noqa: E402
 from ivr.config import load_settings  # noqa: E402
 from qa.analysis import CallAnalysis, CategoryResult, EmotionPoint, Match, PartyEmotion, RulesOutcome, Turn, Word  # noqa: E402
@@ -110,20 +106,6 @@ def measure(url: str, rows, repeats: int, folder: Path) -> dict[str, tuple[float
     app.extensions["hotline"].service.close()
     store.engine.dispose()
     return results
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    schema = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def main() -> None:
