@@ -16,6 +16,8 @@ from sqlalchemy import JSON, String, create_engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from ivr.races import retry_on_collision
+
 
 class OrderBackendError(RuntimeError):
     """The order backend could not answer (down, timed out, bad data)."""
@@ -101,18 +103,23 @@ class SqliteOrderBackend:
 
     def create(self) -> None:
         try:
-            _Base.metadata.create_all(self._engine)
+            retry_on_collision(lambda: _Base.metadata.create_all(self._engine))
         except SQLAlchemyError as exc:
             raise OrderBackendError(f"cannot create the demo order tables at {self.url}: {exc}") from exc
 
     def seed_demo(self, today: date | None = None) -> int:
         """Create the table and insert the demo orders (idempotent); returns how many exist."""
         self.create()
-        with Session(self._engine) as session:
-            for order in demo_orders(today):
-                session.merge(order)
-            session.commit()
-            return len(session.scalars(select(DemoOrder.number)).all())
+
+        def load() -> int:
+            with Session(self._engine) as session:
+                for order in demo_orders(today):
+                    session.merge(order)
+                session.commit()
+                return len(session.scalars(select(DemoOrder.number)).all())
+
+        # another worker seeding at the same moment inserts a row between merge's look and its insert
+        return retry_on_collision(load)
 
     def lookup(self, order_number: str) -> dict[str, Any] | None:
         try:

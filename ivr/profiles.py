@@ -17,7 +17,9 @@ from types import MappingProxyType
 from typing import Mapping, Protocol, runtime_checkable
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ivr.races import retry_on_collision
 
 __all__ = [
     "DEMO_CALLERS",
@@ -109,6 +111,8 @@ _calls = sa.Table(
     #: naive UTC
     sa.Column("called_at", sa.DateTime, nullable=False, index=True),
 )
+#: one row per demo data set loaded: claimed in the loading transaction, so it happens once
+_seeds = sa.Table("caller_profile_seeds", _metadata, sa.Column("name", sa.String(32), primary_key=True))
 
 #: demo callers: number -> (plus level, open complaints, ((days ago, intent), ...)) (read-only)
 DEMO_CALLERS: Mapping[str, tuple[str, int, tuple[tuple[float, str], ...]]] = MappingProxyType(
@@ -145,7 +149,7 @@ class SqliteCallerProfiles:
     def __init__(self, url: str = "sqlite://"):
         try:
             self.engine = sa.create_engine(url, **_engine_options(url))
-            _metadata.create_all(self.engine)
+            retry_on_collision(lambda: _metadata.create_all(self.engine))
         except (SQLAlchemyError, ValueError) as exc:  # also bad URLs and missing drivers
             raise ProfileError(f"cannot open caller profiles at {url}: {exc}") from exc
 
@@ -210,15 +214,30 @@ class SqliteCallerProfiles:
             raise ProfileError(f"cannot write caller profile {number}: {exc}") from exc
 
     def seed_demo(self, *, now: datetime | None = None) -> list[str]:
-        """Load :data:`DEMO_CALLERS` (idempotent: a caller with calls keeps them). Returns their numbers."""
-        now = now or datetime.now(timezone.utc)
-        for number, (plus_level, complaints, calls) in DEMO_CALLERS.items():
-            self.set_profile(number, plus_level=plus_level, open_complaints=complaints)
-            profile = self.get(number, now=now)
-            if profile is not None and profile.last_intent is not None:
-                continue
-            for days_ago, intent in calls:
-                self.record_call(number, intent, now - timedelta(days=days_ago))
+        """Load :data:`DEMO_CALLERS` once per database. Returns their numbers.
+
+        The load claims its marker row first, in the same transaction: workers starting together
+        wait on that row and then find it taken, so no demo call is recorded twice. A caller who
+        already has calls (a database from before the marker) keeps them.
+        """
+        now = _utc(now or datetime.now(timezone.utc))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.insert(_seeds).values(name="demo_callers"))
+                for number, (plus_level, complaints, calls) in DEMO_CALLERS.items():
+                    values = {"plus_level": plus_level, "open_complaints": complaints}
+                    where = _profiles.c.phone_number == number
+                    if conn.execute(sa.update(_profiles).where(where).values(**values)).rowcount == 0:
+                        conn.execute(sa.insert(_profiles).values(phone_number=number, **values))
+                    if conn.execute(sa.select(_calls.c.id).where(_calls.c.phone_number == number).limit(1)).first():
+                        continue
+                    for days_ago, intent in calls:
+                        conn.execute(sa.insert(_calls).values(phone_number=number, intent=intent,
+                                                              called_at=now - timedelta(days=days_ago)))
+        except IntegrityError:
+            pass  # loaded already, by an earlier start or by a worker starting beside this one
+        except SQLAlchemyError as exc:
+            raise ProfileError(f"cannot load the demo caller profiles: {exc}") from exc
         return list(DEMO_CALLERS)
 
     def _write(self, statement, number: str) -> None:
