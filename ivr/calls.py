@@ -127,14 +127,14 @@ class CallService:
     def incoming(self, call_sid: str, caller: str = "", called: str = "", locale: str | None = None) -> Turn:
         """A new call (or Twilio retrying the voice webhook of one we already have)."""
         step, events = self._advance(None, self.engine.start(call_sid, locale=locale, caller=caller), caller)
+        # the record, its first state and events in one transaction: one commit per new call
         record, created = self.store.start_call(call_sid, caller=caller, called=called, locale=step.state.locale,
-                                                state=step.state.to_dict(), events=[])
+                                                state=step.state.to_dict(), events=_rows(events),
+                                                outcome=step.state.outcome, route=self._route_of(step.actions))
         if not created:
             log.info("voice webhook retried for %s; repeating the current prompt", call_sid)
             state = CallState.from_dict(record.state)
             return Turn(self.engine.resume(state).actions, state, record.caller, resumed=True)
-        self.store.save_step(call_sid, state=step.state.to_dict(), expected_version=record.state_version,
-                             events=_rows(events), outcome=step.state.outcome, route=self._route_of(step.actions))
         self._observe(events, step.actions)
         return Turn(step.actions, step.state, caller)
 

@@ -12,11 +12,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, String, create_engine, select
+from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ivr.races import retry_on_collision
+from qa.store import make_engine
 
 
 class OrderBackendError(RuntimeError):
@@ -99,7 +100,7 @@ class SqliteOrderBackend:
     def __init__(self, url: str, timeout: float = 3.0):
         self.url = url
         self.timeout = timeout
-        self._engine = create_engine(url, future=True)
+        self._engine = make_engine(url)
 
     def create(self) -> None:
         try:

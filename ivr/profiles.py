@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ivr.races import retry_on_collision
+from qa.store import make_engine
 
 __all__ = [
     "DEMO_CALLERS",
@@ -131,14 +132,6 @@ DEMO_CALLERS: Mapping[str, tuple[str, int, tuple[tuple[float, str], ...]]] = Map
 )
 
 
-def _engine_options(url: str) -> dict:
-    """An in-memory SQLite database lives in one connection: share it across threads."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        return {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
-    return {}
-
-
 class SqliteCallerProfiles:
     """Caller profiles in a SQL database (SQLite by default; any SQLAlchemy URL).
 
@@ -148,7 +141,7 @@ class SqliteCallerProfiles:
 
     def __init__(self, url: str = "sqlite://"):
         try:
-            self.engine = sa.create_engine(url, **_engine_options(url))
+            self.engine = make_engine(url)
             retry_on_collision(lambda: _metadata.create_all(self.engine))
         except (SQLAlchemyError, ValueError) as exc:  # also bad URLs and missing drivers
             raise ProfileError(f"cannot open caller profiles at {url}: {exc}") from exc

@@ -6,7 +6,7 @@ The schema is migrated with Alembic (:mod:`qa.store.migrations`) by ``CallStore.
 """
 
 from qa.store.analyses import AnalysisStore, FollowUpRecord, RecordingRecord, StoredAnalysis
-from qa.store.calls import CallRecord, CallStore, EventRecord
+from qa.store.calls import CallRecord, CallStore, EventRecord, make_engine
 from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
 from qa.store.jobs import JobQueue, JobRecord
 from qa.store.models import SCHEMA_VERSION
@@ -38,6 +38,7 @@ __all__ = [
     "StoredAnalysis",
     "UserRecord",
     "UserStore",
+    "make_engine",
     "normalise",
     "search_turns",
 ]

@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import create_engine, event, func, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, func, insert, inspect, select, text, update
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
 from qa.store.models import SCHEMA_VERSION, Call, CallEventRow, SchemaInfo, utcnow
@@ -73,14 +74,37 @@ def _record(call: Call, with_events: bool) -> CallRecord:
     )
 
 
+def _row_record(row, events: list[EventRecord] | None = None) -> CallRecord:
+    """A :class:`CallRecord` from a Core row of ``calls`` (the webhooks' path skips the ORM)."""
+    return CallRecord(
+        sid=row.sid, caller=row.caller, called=row.called, locale=row.locale, started_at=row.started_at,
+        ended_at=row.ended_at, status=row.status, outcome=row.outcome, final_node=row.final_node,
+        skill=row.skill, intent=row.intent, priority=row.priority, reasons=list(row.reasons or []),
+        duration_s=row.duration_s, state=dict(row.state or {}), state_version=row.state_version,
+        events=events or [],
+    )
+
+
+_calls = Call.__table__
+_events = CallEventRow.__table__
+
+
 #: init_schema tries this many times when a new SQLite file is busy being switched to WAL
 _INIT_ATTEMPTS = 8
 
 
 def make_engine(url: str) -> Engine:
-    """A SQLAlchemy engine; SQLite gets WAL and a busy timeout so web workers can share the file."""
+    """A SQLAlchemy engine; SQLite gets WAL and a busy timeout so web workers can share the file.
+
+    Every SQLite file hotline writes from webhooks (calls, caller profiles, demo orders) is opened
+    here: in the default rollback journal each commit is two fsyncs and readers block writers.
+    An in-memory database lives in one connection, shared by the threads.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        options: dict[str, Any] = {}
+        if make_url(url).database in (None, "", ":memory:"):
+            options["poolclass"] = StaticPool
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -95,6 +119,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _step_values(outcome: str | None, route: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns a step's outcome and route set (nothing for a step that has neither)."""
+    values: dict[str, Any] = {}
+    if outcome:
+        values["outcome"] = outcome
+    if route:
+        values.update(skill=route["skill"], intent=route["intent"], priority=route["priority"],
+                      reasons=list(route["reasons"]))
+    return values
+
+
 class CallStore:
     """Calls and call events in a SQL database (SQLite by default, PostgreSQL by URL)."""
 
@@ -107,17 +142,25 @@ class CallStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction; database errors come out as :class:`StoreError` subclasses."""
+    def _translated(self, begin) -> Iterator[Any]:
+        """``begin()``'s transaction; database errors come out as :class:`StoreError` subclasses."""
         try:
-            with self._sessions.begin() as session:
-                yield session
+            with begin() as handle:
+                yield handle
         except StoreError:
             raise
         except OperationalError as exc:
             raise StoreUnavailable(f"database unavailable ({self._safe_url()}): {exc.orig}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    def session(self) -> contextlib.AbstractContextManager[Session]:
+        """An ORM transaction; database errors come out as :class:`StoreError` subclasses."""
+        return self._translated(self._sessions.begin)
+
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """A Core transaction (no ORM: the webhooks' statements); errors as in :meth:`session`."""
+        return self._translated(self.engine.begin)
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -184,66 +227,77 @@ class CallStore:
     # ---- calls -------------------------------------------------------------------
 
     def start_call(self, sid: str, *, caller: str, called: str, locale: str, state: dict[str, Any],
-                   events: Iterable[tuple[str, str, dict]]) -> tuple[CallRecord, bool]:
-        """Create the call; when it exists already (a retried webhook) return it unchanged.
+                   events: Iterable[tuple[str, str, dict]], outcome: str | None = None,
+                   route: dict[str, Any] | None = None) -> tuple[CallRecord, bool]:
+        """Create the call with its first state and events, in one transaction; when it exists
+        already (a retried webhook) return it unchanged.
 
         Returns ``(record, created)``.
         """
         try:
-            with self.session() as s:
-                existing = s.scalar(select(Call).where(Call.sid == sid))
+            with self.transaction() as s:
+                existing = s.execute(select(_calls).where(_calls.c.sid == sid)).first()
                 if existing is not None:
-                    return _record(existing, with_events=False), False
-                call = Call(sid=sid, caller=caller, called=called, locale=locale, state=state, state_version=1,
-                            final_node=state.get("node"))
-                s.add(call)
-                s.flush()
-                self._add_events(s, call, events)
-                return _record(call, with_events=False), True
+                    return _row_record(existing), False
+                values = {"sid": sid, "caller": caller, "called": called, "locale": state.get("locale", locale),
+                          "state": state, "state_version": 1, "final_node": state.get("node"),
+                          "started_at": utcnow(), **_step_values(outcome, route)}
+                row = s.execute(insert(_calls).values(**values).returning(_calls)).one()
+                self._insert_events(s, row.id, 0, events)
+                return _row_record(row), True
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # two workers raced on the same retried webhook
                 return self.get_call(sid, with_events=False), False
             raise
 
+    @staticmethod
+    def _insert_events(s: Connection | Session, call_id: int, last_seq: int, events: Iterable[tuple[str, str, dict]]) -> None:
+        rows = [{"call_id": call_id, "seq": last_seq + n, "kind": kind, "node": node, "detail": detail,
+                 "at": utcnow()} for n, (kind, node, detail) in enumerate(events, 1)]
+        if rows:
+            s.execute(insert(_events), rows)
+
     def _add_events(self, s: Session, call: Call, events: Iterable[tuple[str, str, dict]]) -> None:
-        seq = s.scalar(select(func.coalesce(func.max(CallEventRow.seq), 0)).where(CallEventRow.call_id == call.id))
-        for kind, node, detail in events:
-            seq += 1
-            s.add(CallEventRow(call_id=call.id, seq=seq, kind=kind, node=node, detail=detail))
+        self._insert_events(s, call.id, self._last_seq(s, call.id), events)
+
+    @staticmethod
+    def _last_seq(s: Connection | Session, call_id: int) -> int:
+        return s.scalar(select(func.coalesce(func.max(_events.c.seq), 0)).where(_events.c.call_id == call_id))
 
     def get_call(self, sid: str, with_events: bool = True) -> CallRecord:
-        with self.session() as s:
-            call = s.scalar(select(Call).where(Call.sid == sid))
-            if call is None:
+        with self.transaction() as s:
+            row = s.execute(select(_calls).where(_calls.c.sid == sid)).first()
+            if row is None:
                 raise CallNotFound(f"no call with sid {sid!r}")
-            return _record(call, with_events)
+            events = []
+            if with_events:
+                events = [EventRecord(e.seq, e.at, e.kind, e.node, dict(e.detail or {})) for e in s.execute(
+                    select(_events.c.seq, _events.c.at, _events.c.kind, _events.c.node, _events.c.detail)
+                    .where(_events.c.call_id == row.id).order_by(_events.c.seq))]
+            return _row_record(row, events)
 
     def save_step(self, sid: str, *, state: dict[str, Any], expected_version: int,
                   events: Iterable[tuple[str, str, dict]], outcome: str | None = None,
                   route: dict[str, Any] | None = None) -> CallRecord:
-        """Store a new engine state (optimistically locked) with the events that led to it."""
-        with self.session() as s:
-            call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
-            if call is None:
-                raise CallNotFound(f"no call with sid {sid!r}")
-            if call.state_version != expected_version:
-                raise StateConflict(
-                    f"call {sid} state changed underneath (version {call.state_version}, expected {expected_version})"
-                )
-            call.state = state
-            call.state_version += 1
-            call.final_node = state.get("node")
-            call.locale = state.get("locale", call.locale)
-            if outcome:
-                call.outcome = outcome
-            if route:
-                call.skill = route["skill"]
-                call.intent = route["intent"]
-                call.priority = route["priority"]
-                call.reasons = list(route["reasons"])
-            self._add_events(s, call, events)
-            s.flush()
-            return _record(call, with_events=False)
+        """Store a new engine state (optimistically locked) with the events that led to it.
+
+        One conditional UPDATE (it locks the row) and one INSERT of the events: every webhook
+        of a call comes here, so it stays off the ORM.
+        """
+        with self.transaction() as s:
+            values = {"state": state, "state_version": _calls.c.state_version + 1, "final_node": state.get("node"),
+                      **_step_values(outcome, route)}
+            if "locale" in state:
+                values["locale"] = state["locale"]
+            row = s.execute(update(_calls).where(_calls.c.sid == sid, _calls.c.state_version == expected_version)
+                            .values(**values).returning(_calls)).first()
+            if row is None:
+                found = s.scalar(select(_calls.c.state_version).where(_calls.c.sid == sid))
+                if found is None:
+                    raise CallNotFound(f"no call with sid {sid!r}")
+                raise StateConflict(f"call {sid} state changed underneath (version {found}, expected {expected_version})")
+            self._insert_events(s, row.id, self._last_seq(s, row.id), events)
+            return _row_record(row)
 
     def add_event(self, sid: str, kind: str, detail: dict[str, Any], attempts: int = 3) -> None:
         """Append one event to a call (recordings, emotion updates ...) without touching its state."""

@@ -197,5 +197,5 @@ def test_public_surface():
         "SCHEMA_VERSION", "AnalysisStore", "CallNotFound", "CallRecord", "CallStore", "EventRecord", "FollowUpRecord",
         "JobQueue", "JobRecord", "RecordingRecord", "SchemaMismatch", "SearchHit", "SearchPage", "StateConflict",
         "StoreError", "StoreUnavailable", "StoredAnalysis", "normalise", "search_turns",
-        "CallFilters", "CallRow", "ReviewRecord", "ReviewStore", "UserRecord", "UserStore"])
+        "CallFilters", "CallRow", "ReviewRecord", "ReviewStore", "UserRecord", "UserStore", "make_engine"])
     assert all(hasattr(qa.store, name) for name in qa.store.__all__)
