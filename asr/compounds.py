@@ -56,7 +56,11 @@ class Compounds:
 
     @classmethod
     def of_model(cls, model_dir: str | Path) -> "Compounds":
-        return cls(compounds_in(read_vocabulary(model_dir)))
+        return cls.of_vocabulary(read_vocabulary(model_dir))
+
+    @classmethod
+    def of_vocabulary(cls, vocabulary: Iterable[str]) -> "Compounds":
+        return cls(compounds_in(vocabulary))
 
     def grammar(self, phrases: Iterable[str]) -> list[str]:
         """The grammar to hand Vosk: each phrase as its compound word when the model has one."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asr.compounds import Compounds
+from asr.compounds import Compounds, read_vocabulary
 from asr.errors import ModelError, ModelInvalid
 from asr.registry import ModelInfo, inspect_model, resolve_model
 
@@ -34,6 +34,8 @@ class LoadedModel:
     pool_size: int = 8
     #: multi-word phrases the model knows as single words (grammars use them, results spell them out)
     compounds: Compounds = field(default_factory=Compounds)
+    #: the words of ``graph/words.txt`` (empty when the model has none, e.g. a static graph only)
+    vocabulary: frozenset[str] = frozenset()
     _warn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _grammar_warned: bool = field(default=False, repr=False)
     _idle: dict[int, list[Any]] = field(default_factory=dict, repr=False)
@@ -99,8 +101,9 @@ def open_model(path: str | os.PathLike, log_level: int = -2) -> LoadedModel:
         model = vosk.Model(str(info.path))
     except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
         raise ModelError(f"Vosk could not load model {info.path}: {exc}") from exc
+    vocabulary = read_vocabulary(info.path)
     return LoadedModel(info=info, vosk_model=model, load_seconds=time.perf_counter() - start,
-                       compounds=Compounds.of_model(info.path))
+                       compounds=Compounds.of_vocabulary(vocabulary), vocabulary=frozenset(vocabulary))
 
 
 class ModelCache:

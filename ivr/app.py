@@ -107,6 +107,15 @@ def load_classifier(settings: Settings):
         return None
 
 
+def load_cue_words():
+    """The words menus listen for beyond their phrases, from the classifier's *training* sentences
+    only (the held-out and probe sentences measure the recogniser, so they never shape its grammar)."""
+    from ivr.intents import load_shipped
+    from ivr.intents.cues import CueWords
+
+    return CueWords.from_examples(load_shipped("train"))
+
+
 def make_job_queue(settings: Settings, store: CallStore):
     """The post-call job table, and a Celery notifier when jobs run on Celery."""
     if settings.qa_jobs == "off":
@@ -144,7 +153,8 @@ def create_app(
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     flow = load_flow(settings.flow_file)
     speech_model = load_speech_model(settings)
-    interpreter = SpeechUnderstanding(load_classifier(settings) if speech_model is not None else None, flow)
+    classifier = load_classifier(settings) if speech_model is not None else None
+    interpreter = SpeechUnderstanding(classifier, flow, cues=load_cue_words() if classifier is not None else None)
     engine = FlowEngine(flow, interpreter=interpreter, min_speech_confidence=settings.speech_min_confidence)
     store = CallStore(settings.resolved_database_url)
     store.init_schema()

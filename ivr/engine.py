@@ -13,7 +13,7 @@ reason recorded. A caller is never left in a loop.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Collection, Protocol, Sequence
 
 from ivr.events import (
     Action,
@@ -146,6 +146,19 @@ class FlowEngine:
         if node.type in ("self_service", "speech"):
             return ()  # digits, or free speech for the classifier: no grammar
         return tuple(p for o in self.flow.options_at(node) for p in o.phrases.get(state.locale, ()))
+
+    def cues_at(self, state: CallState, vocabulary: Collection[str] | None = None) -> tuple[str, ...]:
+        """Words beyond the phrases that the interpreter can act on at a menu (its ``cue_words``,
+        when it has them), among ``vocabulary`` (the recogniser's words; None: any): the recogniser
+        listens for them too, so "我的快递怎么还没到" is heard as 快递, not as nothing. Empty at
+        other nodes and for an interpreter without cue words."""
+        cue_words = getattr(self.interpreter, "cue_words", None)
+        if state.finished or cue_words is None:
+            return ()
+        node = self.flow.node(state.node)
+        if node.type != "menu":
+            return ()
+        return tuple(cue_words(self.flow.options_at(node), state.locale, vocabulary))
 
     def resume(self, state: CallState) -> Step:
         """Say the current node's prompt again without counting a failure (a retried webhook)."""

@@ -5,6 +5,11 @@ caller's audio to a :class:`asr.StreamRecognizer` restricted to the current node
 phrases (a per-menu grammar, when the model supports one) and turns final results into
 :class:`ivr.events.Speech`. Out-of-grammar speech (``[unk]``) is not an answer.
 
+A menu's grammar also holds its *cue words* (``FlowEngine.cues_at``: words of callers' requests
+that lead to its options, such as 快递 or charged) that the model knows; a cue the model's
+vocabulary lacks is left out, so any Vosk model works (one without them hears the phrases only).
+The words heard, ``[unk]`` dropped, go to the engine, whose classifier places the sentence.
+
 Only speech (with a little audio either side) reaches the recogniser: a voice activity
 detector gates it. A caller listens to prompts for half a minute before answering, and
 the line's quiet over that time skews the recogniser's running normalisation so badly
@@ -44,11 +49,11 @@ TAIL = SAMPLE_RATE // 10
 class CallListener:
     """Turns one caller's audio into :class:`Speech` events."""
 
-    def __init__(self, model: LoadedModel, phrases: Sequence[str] = ()):
+    def __init__(self, model: LoadedModel, phrases: Sequence[str] = (), cues: Sequence[str] = ()):
         self.model = model
         self.phrases: tuple[str, ...] = tuple(phrases)
-        self.recognizer = StreamRecognizer(model, sample_rate=SAMPLE_RATE, grammar=self._grammar(self.phrases),
-                                           partials=False)
+        self.cues: tuple[str, ...] = self._known(cues)
+        self.recognizer = StreamRecognizer(model, sample_rate=SAMPLE_RATE, grammar=self._grammar(), partials=False)
         self.heard: list[RecognitionResult] = []
         self.vad = StreamingVad(SAMPLE_RATE)
         self._received = 0  # samples of the whole stream
@@ -56,16 +61,24 @@ class CallListener:
         self._open = False  # an utterance is being fed to the recogniser
         self._after_end = 0  # samples fed since the VAD heard the utterance end
 
-    def _grammar(self, phrases: Sequence[str]) -> list[str] | None:
-        # a static-graph model cannot take a grammar: free text, matched against phrases later
-        return list(phrases) if phrases and self.model.supports_grammar else None
+    def _known(self, cues: Sequence[str]) -> tuple[str, ...]:
+        """The cue words the model can hear (single words of its vocabulary)."""
+        vocabulary = self.model.vocabulary
+        return tuple(c for c in dict.fromkeys(cues) if c in vocabulary)
 
-    def listen_for(self, phrases: Sequence[str]) -> None:
-        """The caller moved to another node: expect its phrases from now on."""
-        phrases = tuple(phrases)
-        if phrases != self.phrases:
-            self.phrases = phrases
-            self.recognizer.reset(grammar=self._grammar(phrases))
+    def _grammar(self) -> list[str] | None:
+        # a static-graph model cannot take a grammar: free text, matched against phrases later
+        if not self.phrases or not self.model.supports_grammar:
+            return None
+        return list(self.phrases) + [c for c in self.cues if c not in self.phrases]
+
+    def listen_for(self, phrases: Sequence[str], cues: Sequence[str] = ()) -> None:
+        """The caller moved to another node: expect its phrases (and the cue words the model
+        knows) from now on."""
+        phrases, cues = tuple(phrases), self._known(cues)
+        if (phrases, cues) != (self.phrases, self.cues):
+            self.phrases, self.cues = phrases, cues
+            self.recognizer.reset(grammar=self._grammar())
 
     def _speech(self, results: list[RecognitionResult]) -> list[Speech]:
         out = []

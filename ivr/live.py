@@ -125,15 +125,21 @@ class MediaSession:
         record = self.hotline.store.get_call(self.call_sid, with_events=False)
         if record.state_version != self._state_version:
             self._state_version = record.state_version
-            self.listener.listen_for(self.hotline.engine.phrases_at(CallState.from_dict(record.state)))
+            self._listen(CallState.from_dict(record.state))
+
+    def _listen(self, state: CallState) -> None:
+        engine = self.hotline.engine
+        self.listener.listen_for(engine.phrases_at(state), engine.cues_at(state, self.live.model.vocabulary))
 
     def on_message(self, text: str) -> bool:
         """Handle one message; False when the stream is over."""
         message = parse(text)
         if isinstance(message, StreamStart):
             self.call_sid = message.call_sid
-            phrases = self.hotline.engine.phrases_at(self._state())
-            self.listener = CallListener(self.live.model, phrases)
+            state = self._state()
+            engine = self.hotline.engine
+            vocabulary = self.live.model.vocabulary
+            self.listener = CallListener(self.live.model, engine.phrases_at(state), engine.cues_at(state, vocabulary))
             self.emotion = EmotionTracker(self.hotline.store, self.call_sid) if self.live.score_emotion else None
             log.info("media stream %s started for call %s", message.stream_sid, self.call_sid)
         elif isinstance(message, MediaChunk) and self.listener is not None and message.track == "inbound":
@@ -164,7 +170,7 @@ class MediaSession:
                 self.live.control.update(self.call_sid, twiml)
             except CallControlError as exc:
                 log.error("call %s: could not apply speech result: %s", self.call_sid, exc)
-        self.listener.listen_for(self.hotline.engine.phrases_at(turn.state))
+        self._listen(turn.state)
         self._state_version = None  # re-read: this step stored a new version
 
 

@@ -1,17 +1,21 @@
 """Speech understanding at a node: the node's phrases first, then the intent classifier.
 
 This is the engine's :class:`~ivr.engine.SpeechInterpreter`: it is pure (no I/O once the
-classifier is loaded) and records why it decided what it decided.
+classifier is loaded) and records why it decided what it decided. It also says which words
+beyond the options' phrases are worth hearing at a menu (:meth:`SpeechUnderstanding.cue_words`):
+the words of callers' requests that lead to each option, so a sentence that names the business
+without a menu label reaches the classifier instead of being heard as nothing.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Sequence
+from typing import Collection, Sequence
 
 from ivr.engine import Interpretation, exact_phrase_interpreter
 from ivr.flow.model import Flow, Option
 from ivr.intents import IntentClassifier, LanguageError, PhraseMatcher
+from ivr.intents.cues import CueWords
 from ivr.intents.vocabulary import lang_of_locale
 
 
@@ -39,9 +43,12 @@ class SpeechUnderstanding:
     confident intent that the matched option cannot lead to wins.
     """
 
-    def __init__(self, classifier: IntentClassifier | None = None, flow: Flow | None = None):
+    def __init__(self, classifier: IntentClassifier | None = None, flow: Flow | None = None,
+                 cues: CueWords | None = None):
         self.classifier = classifier
         self.flow = flow
+        self.cues = cues
+        self._cue_cache: dict[tuple, tuple[str, ...]] = {}
 
     def _reachable(self, option: Option) -> frozenset[str]:
         if option.intent:
@@ -49,6 +56,25 @@ class SpeechUnderstanding:
         if option.target and self.flow is not None:
             return self.flow.intents_under(option.target)
         return frozenset()
+
+    def cue_words(self, options: Sequence[Option], locale: str, vocabulary: Collection[str] | None = None
+                  ) -> tuple[str, ...]:
+        """Words that lead to the options (beyond their phrases), for the recogniser's grammar: none
+        without a classifier to understand them or cue words to draw on. ``vocabulary``: the words
+        the recogniser knows (the others are no candidates), None for any."""
+        if self.classifier is None or self.cues is None:
+            return ()
+        try:
+            lang = lang_of_locale(locale)
+        except LanguageError:
+            return ()
+        phrases = tuple(p for o in options for p in o.phrases.get(locale, ()))
+        reachable = tuple(self._reachable(o) for o in options)
+        key = (lang, phrases, reachable, id(vocabulary))
+        if key not in self._cue_cache:  # a scan of every candidate word: once per menu, language and model
+            words = (w for intents in reachable for w in self.cues.for_intents(intents, lang, vocabulary))
+            self._cue_cache[key] = tuple(w for w in dict.fromkeys(words) if w not in set(phrases))
+        return self._cue_cache[key]
 
     def __call__(self, text: str, options: Sequence[Option], locale: str) -> Interpretation:
         try:

@@ -54,3 +54,21 @@ def test_caller_speaks_and_lands_in_the_right_queue(running, sid, keys, text, la
     assert (record.skill, record.intent, record.outcome) == (skill, intent, "routed")
     heard = [e.detail["text"] for e in record.events if e.kind == "speech"]
     assert heard, "the recogniser heard the caller"
+
+
+def test_a_menu_listens_for_the_cue_words_its_model_knows():
+    """Cue words join the menu's grammar only when the model knows them: an unknown word is dropped
+    (Vosk would warn and ignore it), and a model that knows none hears the phrases alone."""
+    from dataclasses import replace
+
+    from ivr.listener import CallListener
+
+    model = asr.load_model("hotline-950618")
+    phrases = ("订单", "退货")
+    listener = CallListener(model, phrases, cues=("快递", "nosuchword", "订单"))
+    assert listener.cues == ("快递", "订单") and "nosuchword" not in listener.recognizer.grammar
+    assert listener.recognizer.grammar == ["订单", "退货", "快递", asr.UNK]
+    listener.listen_for(phrases, cues=("nosuchword",))
+    assert listener.recognizer.grammar == ["订单", "退货", asr.UNK]
+    bare = CallListener(replace(model, vocabulary=frozenset()), phrases, cues=("快递",))
+    assert bare.cues == () and bare.recognizer.grammar == ["订单", "退货", asr.UNK]

@@ -78,3 +78,27 @@ def test_a_weak_menu_word_does_not_beat_a_clear_intent(engine):
 def test_intents_under_a_submenu():
     assert FLOW.intents_under("after_sales") >= {"return_request", "exchange_request", "repair_request", "refund_status"}
     assert "order_status" in FLOW.intents_under("orders")
+
+
+def test_menus_listen_for_the_words_that_lead_to_their_options():
+    """Cue words come from the classifier's training sentences: at the main menu 快递 (orders and
+    delivery) and charged (payments) are heard too, not only the options' labels."""
+    from ivr.app import load_cue_words
+
+    engine = FlowEngine(FLOW, interpreter=SpeechUnderstanding(IntentClassifier.load(), FLOW, cues=load_cue_words()))
+    zh, en = (engine.start("CA1", locale=loc).state for loc in ("zh-CN", "en-US"))
+    assert {"密码", "包裹", "地址"} <= set(engine.cues_at(zh)) and "快递" in engine.phrases_at(zh)
+    assert all(len(c) >= 2 for c in engine.cues_at(zh)) and "lu" not in engine.cues_at(zh)
+    assert {"charged", "package", "password"} <= set(engine.cues_at(en))
+    assert not set(engine.cues_at(en)) & set(engine.phrases_at(en))  # phrases are not repeated as cues
+    assert "the" not in engine.cues_at(en) and "order" in engine.cues_at(en)
+    capture = say(engine, "今天天气真不错我们去公园散步吧").state  # the open question: free speech
+    assert capture.node == "intent_capture" and engine.cues_at(capture) == ()
+
+
+def test_no_cue_words_without_a_classifier_to_understand_them():
+    from ivr.app import load_cue_words
+
+    assert FlowEngine(FLOW).cues_at(FlowEngine(FLOW).start("CA1").state) == ()
+    plain = FlowEngine(FLOW, interpreter=SpeechUnderstanding(None, FLOW, cues=load_cue_words()))
+    assert plain.cues_at(plain.start("CA1").state) == ()
