@@ -161,5 +161,15 @@ class CallService:
         if self.observer is not None:
             self.observer(events, actions)
 
-    def ended(self, call_sid: str, status: str, duration_s: int | None = None):
+    def ended(self, call_sid: str, status: str, duration_s: int | None = None, caller: str = "", called: str = ""):
+        """Twilio's final status. A call with no record (its first webhook died with a worker, or the
+        store was down then) is recorded now, as abandoned before the menu: every call counts."""
+        try:
+            return self.store.finish_call(call_sid, status=status, duration_s=duration_s)
+        except CallNotFound:
+            log.warning("call %s ended (%s) with no record: its first webhook never stored it; recording it now",
+                        call_sid, status)
+        locale = self.engine.flow.default_locale
+        self.store.start_call(call_sid, caller=caller, called=called, locale=locale, state={"locale": locale},
+                              events=[("unanswered", "", {"reason": "no webhook of this call was stored"})])
         return self.store.finish_call(call_sid, status=status, duration_s=duration_s)

@@ -158,7 +158,8 @@ def status() -> Response:
         return Response(status=204)
     seconds = int(duration) if duration and duration.isdigit() else None
     return _record_callback(call_sid, f"status {call_status}",
-                            lambda: _hotline().service.ended(call_sid, call_status, seconds))
+                            lambda: _hotline().service.ended(call_sid, call_status, seconds,
+                                                             caller=form.get("From", ""), called=form.get("To", "")))
 
 
 @bp.post("/enqueue")

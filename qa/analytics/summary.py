@@ -21,6 +21,8 @@ from sqlalchemy import select
 from qa.store.models import Analysis, Call, CallEventRow, aware, utc
 
 #: outcomes of calls that left the menu
+#: where a call abandoned before hotline answered it counts in "abandonment by node"
+BEFORE_MENU = "(not answered)"
 FINISHED = ("self_served", "routed", "abandoned", "hangup")
 _DIGITS = re.compile(r"\d")
 
@@ -160,7 +162,8 @@ def summarize(store, since: datetime, until: datetime, *, timezone: str = "Asia/
     per_day = Counter((at.date(), c.intent, c.skill) for at, c in local)
     per_hour = Counter((at.replace(minute=0, second=0, microsecond=0), c.intent, c.skill) for at, c in local)
     outcomes = Counter(c.outcome for c in calls)
-    abandoned = Counter(c.final_node or "?" for c in calls if c.outcome == "abandoned")
+    # a call recorded only from its status callback never reached a node: its first webhook failed
+    abandoned = Counter(c.final_node or BEFORE_MENU for c in calls if c.outcome == "abandoned")
 
     failures: dict[str, Counter] = defaultdict(Counter)
     heard: dict[str, Counter] = defaultdict(Counter)

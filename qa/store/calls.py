@@ -320,6 +320,8 @@ class CallStore:
             call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
             if call is None:
                 raise CallNotFound(f"no call with sid {sid!r}")
+            if call.ended_at is not None and call.status == status:
+                return _record(call, with_events=False)  # Twilio retrying the callback: nothing new
             call.status = status
             call.ended_at = call.ended_at or utcnow()
             if duration_s is not None:

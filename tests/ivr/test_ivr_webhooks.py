@@ -119,6 +119,19 @@ def test_hang_up_mid_menu_is_abandoned(twilio, store):
     assert ended.kind == "call_ended" and ended.detail["outcome"] == "abandoned"
 
 
+def test_call_known_only_from_its_status_callback_is_recorded_once(twilio, store):
+    # its voice webhook died with a web worker: Twilio still ends the call and reports it
+    status = {"CallSid": "CA402", "From": "+8613800138000", "To": "+86950618", "CallStatus": "completed",
+              "CallDuration": "4"}
+    assert twilio.post("/twilio/status", status).status_code == 204
+    assert twilio.post("/twilio/status", status).status_code == 204  # Twilio retrying the callback
+    record = store.get_call("CA402")
+    assert (record.outcome, record.final_node, record.status, record.duration_s) == ("abandoned", None, "completed", 4)
+    assert (record.caller, record.called) == ("+8613800138000", "+86950618")
+    assert [e.kind for e in record.events] == ["unanswered", "call_ended"]
+    assert len(store.list_calls()) == 1
+
+
 def test_hang_up_after_hearing_order_status_counts_as_self_served(twilio, store):
     caller = Caller(twilio, "CA401")
     caller.dial()
