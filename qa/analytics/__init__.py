@@ -7,7 +7,7 @@ CLI (``hotline analytics``) prints and a web page can render.
 
 from qa.analytics.alerts import AlertDeliveryError, find_alerts, payload, post, scan_alerts, signature
 from qa.analytics.counts import caller_terms, hour_start, hourly_counts
-from qa.analytics.regions import region_of
+from qa.analytics.regions import region_name, region_of
 from qa.analytics.spikes import SeriesKey, SeriesTest, SpikeReport, SpikeSettings, detect, poisson_rise_p
 from qa.analytics.summary import Summary, summarize
 
@@ -26,6 +26,7 @@ __all__ = [
     "payload",
     "poisson_rise_p",
     "post",
+    "region_name",
     "region_of",
     "scan_alerts",
     "signature",

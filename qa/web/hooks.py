@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from qa.analytics.regions import region_name
 from qa.store import UserStore
 from qa.web.chart import clock
 from qa.web.i18n import LOCALES, localised, pick_locale, translate
@@ -102,7 +103,8 @@ def template_helpers() -> dict:
     role = current_user.role if current_user.is_authenticated else ""
     return {"t": t, "locale": g.get("locale", LOCALES[0]), "locales": LOCALES, "clock": clock, "lang_url": lang_url,
             "mask_number": mask_number, "can": lambda permission: can(role, permission),
-            "localised": lambda texts: localised(texts, g.get("locale", LOCALES[0]))}
+            "localised": lambda texts: localised(texts, g.get("locale", LOCALES[0])),
+            "region_name": lambda region: region_name(region, g.get("locale", LOCALES[0]))}
 
 
 def _error_pages(state) -> None:

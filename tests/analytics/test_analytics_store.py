@@ -22,6 +22,15 @@ def test_regions_come_from_the_geocoder():
     assert region_of("anonymous") == "unknown"
 
 
+def test_region_names_in_chinese_come_from_the_geocoder_too():
+    from qa.analytics import region_name
+
+    names = {r: region_name(r, "zh-CN") for r in ("Guangdong", "Jiangsu", "Beijing", "Hainan", "Guangxi", "unknown")}
+    assert names == {"Guangdong": "广东省", "Jiangsu": "江苏省", "Beijing": "北京市", "Hainan": "海南省",
+                     "Guangxi": "广西", "unknown": "未知"}
+    assert region_name("Guangdong", "en-US") == "Guangdong" and region_name("US", "zh-CN") == "US"
+
+
 def test_caller_terms_drop_numbers_single_characters_and_fillers():
     assert caller_terms("暴雨 快递 还 没 到 13912345678 please the Delivery") == {"暴雨", "快递", "delivery"}
 

@@ -120,6 +120,7 @@ def test_the_planted_storm_is_listed_with_its_region(as_, calls):
     zh = as_("sam").http.get(ONE_DAY + "&lang=zh-CN").text
     assert "客户之声：2026-11-29 11:00 至 2026-11-30 10:00 的告警" in zh
     assert "配送延误" in row(zh, "data-series", "intent:delivery_delay")
+    assert cell(row(zh, "data-series", "intent:delivery_delay@Guangdong"), "region") == "广东省"  # the reader's language
     # still listed two hours later (the last 24 hours are shown); the next day is quiet
     later = as_("sam").http.get(f"/qa/dashboard?since={DAY}&until={DAY}&at={DAY}T12:10").text
     assert cell(row(later, "data-series", "intent:delivery_delay@Guangdong"), "count") == str(expected)
