@@ -111,6 +111,8 @@ class Settings:
     qa_scorecard: str = ""
     #: minutes of inactivity before a QA web app session ends
     qa_session_minutes: int = 30
+    #: seconds the dashboard's figures for a period are reused (refreshes, several supervisors); 0 = off
+    qa_dashboard_cache_seconds: int = 60
     #: bearer token a Prometheus scraper sends to GET /metrics; empty means /metrics is off
     metrics_token: str = ""
     #: text (human-readable) or json (one object per line, with call_sid; no caller numbers or transcripts)
@@ -337,6 +339,8 @@ def _qa_problems(settings: Settings) -> list[str]:
         problems.append(f"qa_scorecard: {settings.qa_scorecard} does not exist")
     if not 1 <= settings.qa_session_minutes <= 24 * 60:
         problems.append("qa_session_minutes: must be between 1 and 1440")
+    if not 0 <= settings.qa_dashboard_cache_seconds <= 3600:
+        problems.append("qa_dashboard_cache_seconds: must be between 0 and 3600")
     return problems
 
 

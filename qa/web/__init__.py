@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ivr.config import ConfigError
 from qa.web import hooks
+from qa.web.cache import TimedCache
 from qa.web.scorecard import ScorecardError, load_scorecard
 
 bp = Blueprint("qa", __name__, url_prefix="/qa", template_folder="templates", static_folder="static")
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
         QA_SCORECARD=settings.qa_scorecard or None,
     )
     app.extensions["qa_csrf"] = CSRFProtect(app)
+    app.extensions["qa_dashboard_cache"] = TimedCache(settings.qa_dashboard_cache_seconds)
     login = LoginManager(app)
     login.login_view = "qa.auth.login"
     login.session_protection = "basic"

@@ -30,14 +30,22 @@ def store():
 @require("dashboard")
 def dashboard():
     tz = ZoneInfo(current_app.extensions["hotline"].settings.qa_timezone)
-    period = Period.from_args(request.args, datetime.now(timezone.utc), tz)
-    summary = summarize(store(), *period.bounds(tz), timezone=tz.key)
+    now = datetime.now(timezone.utc)
+    period = Period.from_args(request.args, now, tz)
+
+    def figures():  # the period's calls and the alert hours' baselines: the page's heavy reading
+        return summarize(store(), *period.bounds(tz), timezone=tz.key), scan_alerts(store(), period.alert_hours)
+
+    (summary, reports), computed_at = current_app.extensions["qa_dashboard_cache"].get(
+        (period.since, period.until, period.alerts_hour, tz.key), figures)
+    as_of = datetime.fromtimestamp(computed_at, timezone.utc)
     buckets = period.buckets(tz)
     rows = summary.per_hour if period.hourly else summary.per_day
     reviews = ReviewStore(store())
     return render_template("qa/dashboard.html", period=period, presets=PRESETS, summary=summary,
                            charts={by: trend_chart(rows, buckets, by) for by in ("intent", "skill")},
-                           emotions=emotion_rows(summary.emotions), alerts=alert_list(scan_alerts(store(), period.alert_hours)),
+                           emotions=emotion_rows(summary.emotions), alerts=alert_list(reports), as_of=as_of,
+                           cache_seconds=current_app.extensions["qa_dashboard_cache"].seconds,
                            stats=reviews.dashboard(), followups=AnalysisStore(store()).stats(),
                            audit_log=reviews.audit_log(limit=50))
 

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from analytics_testing import AT, HOUR, START, SeedCall, history, storm
 from fake_twilio import ServerThread
 from qa.analytics import region_of
 from qa.analytics.summary import DayCount, EmotionShare
+from qa.store.models import Call
+from qa.web.cache import TimedCache
 from qa.web.period import Period
 from qa.web.trends import MAX_SERIES, OTHER, emotion_rows, grid_step, nice_ceiling, trend_chart
 from qaweb_testing import app_on, clients, login, seeded_app, shot, watch
@@ -223,3 +226,61 @@ def test_the_dashboard_renders_its_charts_in_chromium_in_both_languages(served, 
     expected = sum(c.started_at.astimezone(SHANGHAI).date() >= first for c in calls)
     assert "period=month" in page.url and page.inner_text("#tile-calls .tile-value") == str(expected)
     context.close()
+
+
+# ---- the figures are reused for qa_dashboard_cache_seconds ----
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_timed_cache_reuses_then_recomputes_and_keeps_few_entries():
+    clock, computed = Clock(), []
+    cache = TimedCache(60, clock=clock, max_entries=2)
+
+    def compute(value):
+        return lambda: computed.append(value) or value
+
+    assert cache.get("a", compute(1)) == (1, clock.now)
+    clock.now += 59
+    assert cache.get("a", compute(2)) == (1, clock.now - 59)  # still fresh: not computed again
+    clock.now += 1
+    assert cache.get("a", compute(3))[0] == 3  # 60 s old: read anew
+    cache.get("b", compute(4)), cache.get("c", compute(5))  # "a" is the least recently used: dropped
+    assert cache.get("a", compute(6))[0] == 6 and computed == [1, 3, 4, 5, 6]
+    off = TimedCache(0, clock=clock)
+    assert [off.get("a", compute(n))[0] for n in (7, 8)] == [7, 8]
+
+
+def test_a_refresh_reuses_the_figures_until_they_are_older_than_the_setting(tmp_path):
+    app = seeded_app(tmp_path, made_calls())
+    clock = Clock()
+    cache = app.extensions["qa_dashboard_cache"]
+    assert cache.seconds == 60  # the default
+    cache.clock = clock
+    sam = clients(app)("sam")
+    first = sam.http.get(ONE_DAY + "&lang=en-US").text
+    assert tile(first, "calls") == str(len(made_calls()))
+    as_of = re.search(r'id="as-of">figures as of (\d\d:\d\d:\d\d); they are reused for up to 60 s<', first)
+    assert as_of, first[:2000]
+
+    store = app.extensions["hotline"].store  # one more call that morning
+    store.start_call("CAlate", caller="+8613800138000", called="+86950618", locale="zh-CN", state={"node": "main"},
+                     events=[])
+    with store.session() as s:
+        s.execute(update(Call).where(Call.sid == "CAlate")
+                  .values(started_at=datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)))
+    clock.now += 30
+    again = sam.http.get(ONE_DAY + "&lang=en-US").text
+    assert tile(again, "calls") == str(len(made_calls()))  # the same figures, the same time
+    assert re.search(r'id="as-of">figures as of (\d\d:\d\d:\d\d)', again).group(1) == as_of.group(1)
+    clock.now += 30
+    fresh = sam.http.get(ONE_DAY + "&lang=en-US").text
+    assert tile(fresh, "calls") == str(len(made_calls()) + 1)
+    # another period is its own entry
+    assert tile(sam.http.get("/qa/dashboard?since=2026-11-29&until=2026-11-29&lang=en-US").text, "calls") == "0"

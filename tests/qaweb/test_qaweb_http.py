@@ -267,3 +267,5 @@ def test_a_broken_scorecard_stops_the_app_at_start(tmp_path):
         create_app(make_settings(tmp_path, qa_jobs="off", qa_scorecard=str(form)))
     with pytest.raises(ConfigError, match="qa_session_minutes: must be between 1 and 1440"):
         create_app(make_settings(tmp_path, qa_jobs="off", qa_session_minutes=0))
+    with pytest.raises(ConfigError, match="qa_dashboard_cache_seconds: must be between 0 and 3600"):
+        create_app(make_settings(tmp_path, qa_jobs="off", qa_dashboard_cache_seconds=-1))
