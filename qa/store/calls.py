@@ -162,6 +162,10 @@ class CallStore:
         """A Core transaction (no ORM: the webhooks' statements); errors as in :meth:`session`."""
         return self._translated(self.engine.begin)
 
+    def reading(self) -> contextlib.AbstractContextManager[Connection]:
+        """A Core connection for reads without BEGIN/COMMIT: one round trip per query on a server."""
+        return self._translated(lambda: self.engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
@@ -265,7 +269,7 @@ class CallStore:
         return s.scalar(select(func.coalesce(func.max(_events.c.seq), 0)).where(_events.c.call_id == call_id))
 
     def get_call(self, sid: str, with_events: bool = True) -> CallRecord:
-        with self.transaction() as s:
+        with self.reading() as s:
             row = s.execute(select(_calls).where(_calls.c.sid == sid)).first()
             if row is None:
                 raise CallNotFound(f"no call with sid {sid!r}")
