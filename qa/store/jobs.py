@@ -251,11 +251,42 @@ class JobQueue:
                 query = query.where(Job.kind == kind)
             return [_record(j) for j in s.scalars(query)]
 
+    def stats(self, window_s: float = 900.0, now: datetime | None = None) -> JobStats:
+        """Finished jobs of the last ``window_s`` seconds and the oldest due job's wait (two small queries)."""
+        now = now or utcnow()
+        since = now - timedelta(seconds=window_s)
+        with self.store.session() as s:
+            rows = s.execute(select(Job.status, Job.created_at, Job.finished_at)
+                             .where(Job.status.in_(("done", "failed")), Job.finished_at >= since)).all()
+            oldest = s.scalar(select(func.min(Job.created_at)).where(Job.status == "pending", Job.run_after <= now))
+        finished = {"done": 0, "failed": 0}
+        latencies = []
+        for status, created, finished_at in rows:
+            finished[status] += 1
+            if status == "done":
+                latencies.append(max(0.0, (aware(finished_at) - aware(created)).total_seconds()))
+        waiting = max(0.0, (aware(now) - aware(oldest)).total_seconds()) if oldest is not None else 0.0
+        return JobStats(window_s, finished, sorted(latencies), waiting)
+
     def counts(self) -> dict[str, int]:
         """Jobs per status (every status present, 0 when none)."""
         with self.store.session() as s:
             found = dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
         return {status: found.get(status, 0) for status in JOB_STATUSES}
+
+
+@dataclass(frozen=True)
+class JobStats:
+    """What the job table says of recent work, whichever process or machine did it."""
+
+    #: window the finished counts and latencies cover (seconds, ending now)
+    window_s: float
+    #: jobs finished in the window, per final status (done, failed)
+    finished: dict[str, int]
+    #: enqueue -> finished, seconds, of the jobs done in the window (sorted)
+    latencies_s: list[float]
+    #: age of the oldest pending job that is due (0 when none waits)
+    oldest_due_s: float
 
 
 def _due(now: datetime):

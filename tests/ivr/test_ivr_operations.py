@@ -291,6 +291,35 @@ def test_job_tries_are_timed_and_failures_counted(tmp_path):
     assert registry.get_sample_value("hotline_job_seconds_count", {"kind": "analyze_recording", "result": "done"}) == 1
 
 
+def test_recent_job_figures_come_from_the_job_table_for_every_worker(tmp_path):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from qa.store.models import Job, utcnow
+
+    store = CallStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
+    store.init_schema()
+    queue = JobQueue(store)
+    now = utcnow()
+    # (status, enqueued s ago, finished s ago): done by workers this web app never saw
+    seeded = [("done", 40, 30), ("done", 50, 30), ("done", 100, 70), ("done", 4000, 3990), ("failed", 60, 5),
+              ("pending", 120, None), ("pending", 10, None)]
+    for n, (status, enqueued, finished) in enumerate(seeded):
+        job, _ = queue.enqueue("analyze_recording", f"recording:RE{n}", {})
+        with store.session() as s:
+            s.execute(update(Job).where(Job.id == job.id).values(
+                status=status, created_at=now - timedelta(seconds=enqueued), run_after=now - timedelta(seconds=enqueued),
+                finished_at=None if finished is None else now - timedelta(seconds=finished)))
+    registry = CollectorRegistry()
+    registry.register(JobQueueCollector(queue, window_s=900))
+    assert registry.get_sample_value("hotline_jobs_finished_recent", {"status": "done"}) == 3  # not the one of an hour ago
+    assert registry.get_sample_value("hotline_jobs_finished_recent", {"status": "failed"}) == 1
+    latency = {q: registry.get_sample_value("hotline_job_latency_recent_seconds", {"quantile": q}) for q in ("0.5", "0.95", "1")}
+    assert latency == {"0.5": pytest.approx(20, abs=1), "0.95": pytest.approx(30, abs=1), "1": pytest.approx(30, abs=1)}
+    assert registry.get_sample_value("hotline_jobs_oldest_due_seconds") == pytest.approx(120, abs=5)
+
+
 # ---- logs -------------------------------------------------------------------------------------
 
 
