@@ -73,3 +73,16 @@ def test_calls_run_side_by_side(hotline, sim_audio):
     assert [r.scenario.call_id for r in results] == ["barge-in-zh", "keypad-invoice-zh", "language-switch-en"]
     assert all(r.passed for r in results), "\n".join(trace(r) for r in results)
     assert len({r.call_sid for r in results}) == 3
+
+
+def test_silence_before_the_agent_is_time_on_hold(hotline, sim_audio, tmp_path):
+    """The agent answers at its first turn: what the caller waited is the queue result's QueueTime."""
+    path = tmp_path / "hold.yaml"
+    path.write_text("call_id: hold-zh\nturns:\n  - digits: \"7\"\n  - silence: 20\n"
+                    "  - agent: 您好，请问有什么可以帮您？\n    lang: zh\n  - hangup: true\nexpect:\n  queue: complaints\n",
+                    encoding="utf-8")
+    result = SimulatedCall(hotline, load_call_scenario(path), sim_audio).run()
+    assert result.passed, trace(result)
+    record = hotline.store.get_call(result.call_sid)
+    [queued] = [e.detail for e in record.events if e.kind == "queue_result"]
+    assert queued["result"] == "bridged" and int(queued["queue_time_s"]) == 20
