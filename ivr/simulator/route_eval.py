@@ -168,7 +168,8 @@ def _intent_places(flow: Flow) -> dict[str, tuple[str, frozenset[str]]]:
 def main_menu_utterances(flow: Flow, lang: str, *, examples: Iterable | None = None, per_intent: int = PER_INTENT,
                          out_of_menu: int = OUT_OF_MENU_N, seed: int = 0) -> list[Utterance]:
     """The standard set of one language: every main-menu label, ``per_intent`` held-out sentences
-    of each intent the menu leads to, and ``out_of_menu`` out-of-menu sentences (drawn with ``seed``).
+    of each intent the menu leads to, and ``out_of_menu`` out-of-menu sentences (drawn with ``seed``,
+    those of ``eval_sets/main_menu.tsv`` first).
 
     ``examples``: ``(source, ivr.intents.Example)`` pairs; default: the held-out files (see module).
     """
@@ -185,8 +186,12 @@ def main_menu_utterances(flow: Flow, lang: str, *, examples: Iterable | None = N
             pools[example.intent].append((source, example.text))
     rng = random.Random(f"{seed}:{lang}")
     for intent in sorted(pools):
+        # the sentences written for this measure first, then the classifier's held-out ones, each drawn
         pool = sorted(pools[intent])
-        rng.shuffle(pool)
+        written, other = [p for p in pool if p[0] == "eval_set"], [p for p in pool if p[0] != "eval_set"]
+        rng.shuffle(written)
+        rng.shuffle(other)
+        pool = written + other
         if intent == "other":
             utterances += [Utterance(lang, text, OUT_OF_MENU, NOT_ACCEPTED, "other", source)
                            for source, text in pool[:out_of_menu]]

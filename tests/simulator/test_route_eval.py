@@ -31,7 +31,8 @@ def flow():
 @pytest.fixture(scope="module")
 def report(flow, tmp_path_factory):
     """Four calls to the real app: espeak-ng says each chosen answer (Mandarin and English)."""
-    chosen = [u for lang in ("zh", "en") for u in main_menu_utterances(flow, lang) if (u.lang, u.text) in CHOSEN]
+    everything = [u for lang in ("zh", "en") for u in main_menu_utterances(flow, lang, per_intent=99, out_of_menu=99)]
+    chosen = [u for u in everything if (u.lang, u.text) in CHOSEN]
     assert len(chosen) == len(CHOSEN)
     return evaluate_routes(MODEL, engines=["espeak"], utterances=chosen, jobs=2,
                            cache_dir=tmp_path_factory.mktemp("route-eval-audio"), progress=lambda msg: None)
@@ -108,3 +109,22 @@ def test_cli_prints_the_json_report_with_its_per_engine_breakdown(tmp_path):
     assert set(flite) >= {"in_menu", "out_of_menu", "categories", "voices"}
     assert flite["in_menu"]["n"] == 1 and list(flite["categories"]) == ["orders"]
     assert all(v.startswith("flite:") for v in flite["voices"])
+
+
+def test_the_place_is_read_after_the_first_answer_at_the_menu():
+    from qa.store.calls import EventRecord
+
+    def events(*rows):
+        return [EventRecord(seq, None, kind, node, detail) for seq, (kind, node, detail) in enumerate(rows)]
+
+    switched = [("node_entered", "main", {}), ("digits", "main", {"digits": "9"}), ("node_entered", "main", {})]
+    routed = events(*switched, ("speech", "main", {"text": "invoice"}), ("route", "main", {"skill": "billing"}),
+                    ("route_decision", "main", {"skill": "complaints"}))
+    assert route_eval.place_after_menu(routed, "main") == ("queue:complaints", "invoice")
+    # a result that came after the <Gather> timed out still decides; the submenu it led to is the place
+    late = events(*switched, ("no_input", "main", {}), ("node_entered", "main", {}),
+                  ("speech", "main", {"text": "快递"}), ("node_entered", "orders", {}),
+                  ("speech", "orders", {"text": "催单"}), ("route", "orders", {"skill": "logistics"}))
+    assert route_eval.place_after_menu(late, "main") == ("orders", "快递")
+    assert route_eval.place_after_menu(events(*switched, ("no_input", "main", {}), ("node_entered", "main", {})),
+                                       "main") == ("main", "")
