@@ -74,11 +74,14 @@ def main() -> None:
     reports = {"app": app} if same else {"phrases": run("phrases"), "app": app}
     sides = list(reports)
     print(f"model {args.model}; the app's main menu offers the recogniser "
-          + ", ".join(f"{lang}: {g['phrases']} phrases + {g['cues']} cue words"
+          + ", ".join(f"{lang}: {g['phrases']} phrases + {g['cues']} cue words it knows"
                       for lang, g in app["main_menu_grammar"].items()))
     if len(sides) == 1:
-        print("the app's main menu still listens for its options' phrases only: one column "
-              "(the grammar change of issue 18 has not landed)")
+        print("with this model the app's main menu listens for its options' phrases only (no cue word the model "
+              "knows, or the grammar change of issue 18 has not landed): one column")
+    for name, report in reports.items():
+        if report["errors"]:
+            print(f"!! {name}: {report['errors']} call(s) broke; their figures count them as misroutes")
     print(side_by_side(reports))
     print()
     print(route_eval.table(reports[sides[-1]], misroutes=40))

@@ -403,6 +403,8 @@ def table(report: dict, *, misroutes: int = 30) -> str:
             cells = [_pct(stats["engines"][e]["categories"].get(category, {}).get("accuracy")) for e in engines]
             cat_rows.append((category, *cells, f"{_pct(s['accuracy'])} ({s['n']})"))
         lines += ["", f"{lang}: right place per category"] + columns(header, cat_rows)
+    if report["errors"]:
+        lines += ["", f"{report['errors']} call(s) broke before the menu could answer (see 'error' in the misroutes)"]
     wrong = report["misroutes"]
     if wrong:
         lines += ["", f"misroutes ({len(wrong)}{f', first {misroutes}' if len(wrong) > misroutes else ''}):"]
@@ -430,22 +432,22 @@ def phrase_only_grammar(engine) -> None:
         return () if state.finished else menu_phrases(engine.flow, state.node, state.locale)
 
     engine.phrases_at = phrases_at
-    engine.cues_at = lambda state: ()
+    engine.cues_at = lambda state, vocabulary=None: ()
 
 
-def main_menu_grammar(engine, langs: Sequence[str]) -> dict[str, dict]:
-    """lang -> what ``engine`` offers the recogniser at the main menu: phrases, cue words beyond them
-    (``cues_at``, where the engine has it; the listener keeps those the model knows), and whether that
-    is the options' phrases only."""
+def main_menu_grammar(engine, langs: Sequence[str], vocabulary: Iterable[str] | None = None) -> dict[str, dict]:
+    """lang -> what ``engine`` has the recogniser listen for at the main menu: its phrases, the cue words
+    beyond them that ``vocabulary`` (the model's words) holds, and whether that is the options' phrases only."""
     from ivr.engine import CallState
 
     flow = engine.flow
-    cues_at = getattr(engine, "cues_at", lambda state: ())
+    cues_at = getattr(engine, "cues_at", lambda state, vocabulary=None: ())
+    known = None if vocabulary is None else frozenset(vocabulary)
     out = {}
     for lang in langs:
         locale = _locale(flow, lang)
         state = CallState(call_sid="grammar", locale=locale, node=flow.main_menu)
-        phrases, cues = tuple(engine.phrases_at(state)), tuple(cues_at(state))
+        phrases, cues = tuple(engine.phrases_at(state)), tuple(cues_at(state, known))
         out[lang] = {"phrases": len(phrases), "cues": len(cues),
                      "phrase_only": not cues and set(phrases) == set(menu_phrases(flow, flow.main_menu, locale))}
     return out
@@ -482,8 +484,10 @@ def evaluate_routes(model: str, *, langs: Sequence[str] = LANGS, engines: Sequen
     Synthesised audio is cached in ``cache_dir`` (default: a folder in the system's temp dir).
     Raises :class:`RouteEvalError` for a bad language, engine or model before any call.
     """
-    from ivr.flow.loader import load_flow
+    import asr
+
     from ivr.config import Settings
+    from ivr.flow.loader import load_flow
     from ivr.simulator.audio import AudioMaker
     from ivr.simulator.server import embedded_hotline
 
@@ -519,7 +523,7 @@ def evaluate_routes(model: str, *, langs: Sequence[str] = LANGS, engines: Sequen
             engine = target.app.extensions["hotline"].engine
             if grammar == "phrases":
                 phrase_only_grammar(engine)
-            listens = main_menu_grammar(engine, langs)
+            listens = main_menu_grammar(engine, langs, getattr(asr.load_model(str(model_dir)), "vocabulary", None))
             outcomes = _run(target, plan, scenarios, audio, flow.main_menu, jobs, progress)
     return {"model": str(model), "grammar": grammar, "main_menu_grammar": listens, "seed": seed, "langs": list(langs),
             "engines": {lang: voices[lang] for lang in langs}, **summarize(outcomes)}

