@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from qa.store.errors import CallNotFound, SchemaMismatch, StateConflict, StoreError, StoreUnavailable
-from qa.store.models import SCHEMA_VERSION, Call, CallEventRow, SchemaInfo, utcnow
+from qa.store.models import SCHEMA_VERSION, Call, CallEventRow, SchemaInfo, lock_for_write, utcnow
 
 
 @dataclass(frozen=True)
@@ -239,10 +239,7 @@ class CallStore:
         Returns ``(record, created)``.
         """
         try:
-            with self.transaction() as s:
-                existing = s.execute(select(_calls).where(_calls.c.sid == sid)).first()
-                if existing is not None:
-                    return _row_record(existing), False
+            with self.transaction() as s:  # insert first: a retry of the webhook is rare, and its sid is unique
                 values = {"sid": sid, "caller": caller, "called": called, "locale": state.get("locale", locale),
                           "state": state, "state_version": 1, "final_node": state.get("node"),
                           "started_at": utcnow(), **_step_values(outcome, route)}
@@ -250,7 +247,7 @@ class CallStore:
                 self._insert_events(s, row.id, 0, events)
                 return _row_record(row), True
         except StoreError as exc:
-            if isinstance(exc.__cause__, IntegrityError):  # two workers raced on the same retried webhook
+            if isinstance(exc.__cause__, IntegrityError):  # the call exists: a retried webhook (or two racing)
                 return self.get_call(sid, with_events=False), False
             raise
 
@@ -285,8 +282,8 @@ class CallStore:
                   route: dict[str, Any] | None = None) -> CallRecord:
         """Store a new engine state (optimistically locked) with the events that led to it.
 
-        One conditional UPDATE (it locks the row) and one INSERT of the events: every webhook
-        of a call comes here, so it stays off the ORM.
+        One conditional UPDATE (it locks and versions the row) and one INSERT of the events: every
+        webhook of a call comes here, so it stays off the ORM.
         """
         with self.transaction() as s:
             values = {"state": state, "state_version": _calls.c.state_version + 1, "final_node": state.get("node"),
@@ -300,6 +297,8 @@ class CallStore:
                 if found is None:
                     raise CallNotFound(f"no call with sid {sid!r}")
                 raise StateConflict(f"call {sid} state changed underneath (version {found}, expected {expected_version})")
+            # the last event number read after the row lock is ours (a subquery in the UPDATE would read
+            # the snapshot from before a lock wait, and miss an event committed meanwhile)
             self._insert_events(s, row.id, self._last_seq(s, row.id), events)
             return _row_record(row)
 
@@ -308,7 +307,9 @@ class CallStore:
         for attempt in range(attempts):
             try:
                 with self.session() as s:
-                    call = s.scalar(select(Call).where(Call.sid == sid))
+                    # queue behind a webhook's step on the same call (its UPDATE holds the row), then number
+                    lock_for_write(s)
+                    call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
                     if call is None:
                         raise CallNotFound(f"no call with sid {sid!r}")
                     self._add_events(s, call, [(kind, call.final_node or "", detail)])
@@ -321,6 +322,7 @@ class CallStore:
     def finish_call(self, sid: str, *, status: str, duration_s: int | None = None) -> CallRecord:
         """Record Twilio's final call status; a call that ended inside the menu is marked abandoned."""
         with self.session() as s:
+            lock_for_write(s)
             call = s.scalar(select(Call).where(Call.sid == sid).with_for_update())
             if call is None:
                 raise CallNotFound(f"no call with sid {sid!r}")

@@ -44,6 +44,31 @@ def test_save_step_is_optimistically_locked(store):
     assert [e.seq for e in record.events] == [1, 2]
 
 
+def test_steps_and_stream_events_on_one_call_at_once_all_land_numbered_in_order(store):
+    # a webhook's steps (save_step) while the call's media stream appends events (add_event)
+    from concurrent.futures import ThreadPoolExecutor
+
+    start(store)
+
+    def steps():
+        for n in range(25):
+            record = store.get_call("CA1", with_events=False)
+            store.save_step("CA1", state={"node": f"n{n}", "locale": "zh-CN"}, expected_version=record.state_version,
+                            events=[("digits", "main", {"n": n}), ("entered", f"n{n}", {})])
+
+    def stream():
+        for n in range(25):
+            store.add_event("CA1", "emotion", {"n": n})
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(steps), pool.submit(stream)]:
+            done.result()  # neither side failed: no duplicate event number, no "database is locked"
+    events = store.get_call("CA1").events
+    assert [e.seq for e in events] == list(range(1, 1 + 1 + 25 * 2 + 25))
+    assert [e.detail["n"] for e in events if e.kind == "emotion"] == list(range(25))
+    assert [e.detail["n"] for e in events if e.kind == "digits"] == list(range(25))
+
+
 def test_route_and_outcome_are_recorded(store):
     start(store)
     store.save_step("CA1", state={"node": "main"}, expected_version=1, events=[], outcome="routed",
