@@ -1,7 +1,7 @@
 """Webhooks under load over real HTTP, served by gunicorn: hotline versus a bare Flask TwiML endpoint.
 
-Both apps run under gunicorn (sync workers, one per core) on 127.0.0.1, one after the other in
-the same run, and get the same open-loop load: calls start at a fixed rate, each sending its signed
+Both apps run under gunicorn with hotline's production settings (``ivr.gunicorn_conf``: gthread
+workers, one per core) on 127.0.0.1, one after the other in the same run, and get the same open-loop load: calls start at a fixed rate, each sending its signed
 ``/twilio/voice`` and then two ``/twilio/gather`` with digits in order (as Twilio does), for
 ``--rate`` webhooks per second (default 200) over a fixed time. A call's first request counts from
 the moment it was due, so a server that falls behind is charged for the queue it builds.
@@ -40,8 +40,8 @@ def free_port() -> int:
 
 
 def start(app: str, port: int, workers: int, env: dict, chdir: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                             "--chdir", str(chdir), "--log-level", "warning", app],
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:ivr.gunicorn_conf", "-w", str(workers),
+                             "-b", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app],
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -149,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
     parser.add_argument("--postgres", default=os.environ.get("HOTLINE_TEST_POSTGRES_URL", ""),
                         help="also hotline with its call store on this PostgreSQL server (a fresh database)")
     args = parser.parse_args()
@@ -175,7 +175,7 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
-    print(f"webhooks over HTTP under gunicorn ({args.workers} sync workers), {args.rate:g} requests/s for "
+    print(f"webhooks over HTTP under gunicorn ({args.workers} gthread workers, ivr.gunicorn_conf), {args.rate:g} requests/s for "
           f"{args.seconds:g} s, latency from when each request was due")
     print(f"{'':26}{'n':>6}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'alone p50':>11}{'alone p95':>11}")
     for name, (lat, errors) in rows.items():
