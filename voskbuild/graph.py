@@ -1,16 +1,20 @@
 """Decoding graphs, the Python equivalent of Kaldi's ``mkgraph.sh``.
 
 Writes ``HCLr.fst`` (H∘C∘L determinized, self-loops added, disambiguation tids kept) plus ``Gr.fst``
-(a unigram loop over all words) and ``disambig_tid.int``, so Vosk composes per-menu grammars at run
-time; optionally a static ``HCLG.fst`` for a fixed word loop (which disables runtime grammars).
+(a unigram loop over all words, or a bigram language model over a domain corpus) and
+``disambig_tid.int``, so Vosk composes per-menu grammars at run time; optionally a static
+``HCLG.fst`` for a fixed word loop (which disables runtime grammars).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
+from .domain import bigram_fst_text
 from .lexicon import SIL, UNK, Lexicon
 from .phones import PhoneTable, phone_table
 
@@ -24,7 +28,11 @@ class WordTable:
     words: tuple[str, ...]
 
     def word_id(self, w: str) -> int:
-        return self.words.index(w) + 1
+        return self._ids[w]
+
+    @functools.cached_property
+    def _ids(self) -> dict[str, int]:
+        return {w: i + 1 for i, w in enumerate(self.words)}
 
     def words_txt(self) -> str:
         n = len(self.words)
@@ -144,10 +152,15 @@ class GraphParts:
     gr: object
     disambig_tids: list[int]
     tm: object
+    #: the sentences the language model in ``gr`` was trained on (None: a unigram loop)
+    lm_sentences: tuple[tuple[str, ...], ...] | None = None
 
 
 def build_graphs(lexicon: Lexicon, unk_cost: float = 0.0, unk_phone_cost: float | None = None,
-                 word_cost: float = 0.0, self_loop_scale: float = 1.0, transition_scale: float = 1.0) -> GraphParts:
+                 word_cost: float = 0.0, self_loop_scale: float = 1.0, transition_scale: float = 1.0,
+                 lm_sentences: Sequence[Sequence[str]] | None = None) -> GraphParts:
+    """The graphs of ``lexicon``; ``Gr.fst`` is a bigram over ``lm_sentences`` when given (free
+    speech then follows the domain's word order), else a loop over every word."""
     import kaldi_hmm_gmm as khg
     import kaldifst
 
@@ -172,9 +185,13 @@ def build_graphs(lexicon: Lexicon, unk_cost: float = 0.0, unk_phone_cost: float 
                              trans_model=tm, ifst=hcl)
     kaldifst.arcsort(hcl, sort_type="olabel")
 
-    gr = kaldifst.compile(unigram_loop_text(words))
+    if lm_sentences:
+        lm_sentences = tuple(tuple(s) for s in lm_sentences)
+        gr = kaldifst.compile(bigram_fst_text(lm_sentences, words.words, words.word_id))
+    else:
+        gr = kaldifst.compile(unigram_loop_text(words))
     kaldifst.arcsort(gr, sort_type="ilabel")
-    return GraphParts(table, words, hcl, gr, list(disambig_tids), tm)
+    return GraphParts(table, words, hcl, gr, list(disambig_tids), tm, lm_sentences or None)
 
 
 def write_const(fst, path: Path) -> None:

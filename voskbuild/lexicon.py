@@ -186,14 +186,17 @@ def phrase_words(phrase: str) -> list[str]:
     return phrase.split()
 
 
-def build_lexicon(phrases: PhraseSet, langs: tuple[str, ...] = ("zh", "en")) -> Lexicon:
-    """Lexicon over every phrase word, the extra words of each language and ``[unk]``, plus a
-    compound word for every multi-word phrase (see :func:`with_compounds`)."""
+def build_lexicon(phrases: PhraseSet, langs: tuple[str, ...] = ("zh", "en"),
+                  domain_words: Iterable[str] = ()) -> Lexicon:
+    """Lexicon over every phrase word, the extra words of each language, ``domain_words`` (a domain
+    corpus's vocabulary, ``voskbuild.domain``) and ``[unk]``, plus a compound word for every
+    multi-word phrase (see :func:`with_compounds`)."""
     words: list[str] = []
     for lang in langs:
         for phrase in phrases.for_lang(lang):
             words.extend(phrase_words(phrase))
         words.extend(EXTRA_WORDS[lang])
+    words.extend(domain_words)  # a Mandarin request may say "app": a word of any script
     words.append(UNK)
     lexicon = Lexicon({w: word_pron(w) for w in dict.fromkeys(words)})
     return with_compounds(lexicon, [p for lang in langs for p in phrases.for_lang(lang)])

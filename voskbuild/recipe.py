@@ -20,13 +20,14 @@ from .align import flat_start, state_chain, viterbi
 from .babble import babble
 from .corpus import AGENT_TALK_DEV, AGENT_TALK_TEST, OOV_DEV, OOV_TEST, garbage_sentences, out_of_menu
 from .data import PlanSizes, UttSpec, plan_test, plan_utterances, render
+from .domain import DISCOUNT, MIN_COUNT, DomainCorpus, domain_corpus
 from .evaluate import (agent_talk_cases, by_phrase_set, cases_for, decode, misrecognitions, per_voice_accuracy,
                        spotting_cases, summarize, summarize_spotting, telephone_at_8k, word_time_errors)
 from .errors import VoskBuildError
 from .export import DecodeConfig, write_metadata, write_model
 from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NUM_MEL_BINS, global_cmvn_stats, mfcc,
                        online_cmn)
-from .lexicon import GBG, SIL, Lexicon, build_lexicon, with_compounds
+from .lexicon import GBG, SIL, Lexicon, build_lexicon, phrase_words, with_compounds
 from .nnet import NnetParams
 from .phrases import PhraseSet
 from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
@@ -65,6 +66,11 @@ class BuildConfig:
     #: callers' out-of-menu sentences (e.g. the intent corpus); those sharing no word with the menu
     #: train the garbage word next to the built-in chit-chat
     extra_oov: tuple[str, ...] = ()
+    #: callers' requests (the intent classifier's training sentences): their words join the
+    #: vocabulary, they are spoken with their words, and a bigram over them is the free-speech
+    #: grammar (``Gr.fst``); see ``voskbuild.domain``. A sentence here is never extra_oov.
+    domain: tuple[str, ...] = ()
+    domain_min_count: int = MIN_COUNT
     #: word-salad garbage sentences per language (``babble``). Mandarin only: the corpus filter leaves
     #: the garbage few Mandarin syllables, so near misses (回来 / 返回) were spotted as menu words;
     #: English salad made the garbage swallow English menu words instead
@@ -86,6 +92,13 @@ class BuildConfig:
                                   Tuning(0.3, 4.0), Tuning(0.3, 3.5, unk_cost=2.0, word_cost=2.0),
                                   Tuning(0.3, 3.0, word_cost=3.0))
     false_accept_weight: float = 1.5  # tuning score = mean phrase accuracy - weight * false-accept rates
+    #: the same weight for a model with a domain corpus: its menus listen for cue words inside
+    #: [unk], so a garbage word strong enough to keep every chit-chat sentence out of the phrases
+    #: (weight 1.5: [unk] bonus 3.0, word penalty 3.0) also swallows the callers' requests. Chosen by
+    #: measuring both settings on the shipped model's network (bench/bench_menu_speech.py, held-out
+    #: requests at the main menu, 30-40 per engine): right 3-35 % -> 20-57 % per engine, out-of-menu
+    #: sentences taken 0-5 % -> 0-7 % (phrase-level false accepts 1 % -> 11 %)
+    domain_false_accept_weight: float = 0.5
     #: weight of the spotting grammars' false accepts (QA phrases heard in an agent's other talk)
     spot_false_accept_weight: float = 1.0
     evaluate: bool = True  # measure held-out accuracy and store it in the metadata
@@ -225,20 +238,28 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
     phrases = phrases.restricted(config.langs)
     if not any(phrases.for_lang(lang) for lang in config.langs):
         raise VoskBuildError(f"no phrases for languages {', '.join(config.langs)}")
-    lexicon = build_lexicon(phrases, config.langs)
-    progress(f"lexicon: {len(lexicon.prons)} words, {len(lexicon.base_phones)} phones")
-    extra_oov = out_of_menu(config.extra_oov, phrases) if config.extra_oov else {}
-    if config.extra_oov:
+    menu_lexicon = build_lexicon(phrases, config.langs)
+    domain = domain_corpus(config.domain, phrases, config.langs, config.domain_min_count) if config.domain else None
+    lexicon = build_lexicon(phrases, config.langs, domain.vocabulary) if domain else menu_lexicon
+    progress(f"lexicon: {len(lexicon.prons)} words, {len(lexicon.base_phones)} phones"
+             + (f" ({len(domain.vocabulary)} from {sum(map(len, domain.sentences.values()))} domain sentences)"
+                if domain else ""))
+    own = set(config.domain)
+    extra_oov_sentences = [s for s in config.extra_oov if s not in own]
+    extra_oov = out_of_menu(extra_oov_sentences, phrases) if extra_oov_sentences else {}
+    if extra_oov_sentences:
         progress("extra out-of-menu sentences: " + ", ".join(f"{lang} {len(v)}" for lang, v in extra_oov.items())
-                 + f" of {len(config.extra_oov)} share no word with the menu")
-    salad = {lang: babble(lexicon, lang, config.babble.get(lang, 0), config.seed + i)
+                 + f" of {len(extra_oov_sentences)} share no word with the menu")
+    # word salad avoids the sound of menu words only: a domain word heard in it is garbage at a menu
+    salad = {lang: babble(menu_lexicon, lang, config.babble.get(lang, 0), config.seed + i)
              for i, lang in enumerate(config.langs)}
     spotting = phrases.spotting()
     if spotting:
         progress("spotting sets: " + ", ".join(f"{k} {len(v)}" for k, v in spotting.items()))
     plan = plan_utterances(phrases, config.langs, config.variants, config.sizes, config.seed, config.flite,
                            oov=garbage_sentences(phrases), synth_voices=config.synth_voices,
-                           extra_oov=extra_oov, babble=salad)
+                           extra_oov=extra_oov, babble=salad,
+                           domain={lang: domain.transcripts(lang) for lang in config.langs} if domain else None)
     corpus = make_corpus(plan, lexicon, progress, config.cache_dir, config.jobs)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
     audio_s = corpus.audio_seconds
@@ -263,6 +284,7 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
             "variants": list(config.variants),
             "speed_perturbed_share": config.sizes.warp_share,
             "out_of_menu_utterances": sum(1 for s in plan if s.kind == "oov"),
+            "domain_utterances": sum(1 for s in plan if s.kind == "domain"),
             "channels": "wideband 16 kHz and 8 kHz mu-law telephone",
             "final_frame_accuracy": round(frame_acc, 4),
             "config": {"rounds": config.rounds, "hidden": list(config.train.hidden),
@@ -276,12 +298,31 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
         "decode": asdict(config.decode),
         "accuracy": {},
     }
+    if domain:
+        meta["language_model"] = language_model(domain, phrases, config)
     out.mkdir(parents=True, exist_ok=True)
     _tune_and_measure(out, phrases, lexicon, nnet, config, meta, progress)
     meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
     write_metadata(out, meta)
     progress(f"model written to {out} in {meta['training']['build_seconds']} s")
     return meta
+
+
+def language_model(domain: DomainCorpus, phrases: PhraseSet, config: BuildConfig) -> dict:
+    """What ``Gr.fst`` is trained on (kept in the metadata, so a re-tune rebuilds the same graph):
+    the domain sentences' transcripts and every menu phrase once."""
+    sentences = [w for lang in config.langs for _, w in domain.transcripts(lang)]
+    sentences += [tuple(phrase_words(p)) for p in phrases.menu().zh + phrases.menu().en]
+    return {"kind": "backoff bigram, absolute discounting", "discount": DISCOUNT,
+            "domain_sentences": {lang: len(domain.sentences.get(lang, ())) for lang in config.langs},
+            "domain_words": len(domain.vocabulary), "min_count": config.domain_min_count,
+            "sentences": [" ".join(s) for s in sentences]}
+
+
+def lm_sentences(meta: dict) -> list[list[str]] | None:
+    """The language model's sentences recorded in a model's metadata (None: a unigram word loop)."""
+    sentences = (meta.get("language_model") or {}).get("sentences")
+    return [s.split() for s in sentences] if sentences else None
 
 
 def _voice_summary(plan: list[UttSpec]) -> dict[str, int]:
@@ -317,7 +358,7 @@ def write_tuned(out: Path, lexicon: Lexicon, nnet: NnetParams, decode_config: De
                 meta: dict) -> None:
     from .graph import build_graphs
 
-    graphs = build_graphs(lexicon, t.unk_cost, t.unk_phone_cost, t.word_cost)
+    graphs = build_graphs(lexicon, t.unk_cost, t.unk_phone_cost, t.word_cost, lm_sentences=lm_sentences(meta))
     write_model(out, graphs, boost_garbage(nnet, lexicon, t.garbage_boost), decode_config, meta)
 
 
@@ -340,7 +381,8 @@ def tune(out: Path, phrases: PhraseSet, lexicon: Lexicon, nnet: NnetParams, conf
         write_tuned(out, lexicon, nnet, candidate, t, meta)
         outcomes, _ = decode(out, cases + spot)
         summary = summarize(outcomes[:len(cases)]) | summarize_spotting(outcomes[len(cases):])
-        score = _score(summary, config.false_accept_weight, config.spot_false_accept_weight)
+        fa_weight = config.domain_false_accept_weight if meta.get("language_model") else config.false_accept_weight
+        score = _score(summary, fa_weight, config.spot_false_accept_weight)
         progress(f"tune: {t}: score {score:.3f} {summary}")
         if best is None or score > best[0]:
             best = (score, candidate, t, summary)

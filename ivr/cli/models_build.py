@@ -107,14 +107,18 @@ _QA_HELP = "QA rules file (e.g. qa/rules.yaml) whose agent and caller phrases th
 @click.option("--oov", "oov_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Callers' sentences (text, or TSV with the text last), e.g. the intent corpus; those "
                    "sharing no word with the menu train the garbage word. Repeatable.")
+@click.option("--domain", "domain_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Callers' requests (text, or TSV with the text last), e.g. ivr/intents/data/train_zh.tsv: "
+                   "their words join the vocabulary, they are spoken in training, and a bigram over them "
+                   "is the grammar of free speech. Never give it sentences you test on. Repeatable.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Keep rendered training features here; a rebuild with the same plan reuses them.")
 @click.option("--extra-phrases", "extra_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help=_EXTRA_HELP)
 @click.option("--qa-rules", type=click.Path(exists=True, dir_okay=False), help=_QA_HELP)
 def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed: int, quick: bool,
-          oov_files: tuple[str, ...], cache_dir: str | None, extra_files: tuple[str, ...],
-          qa_rules: str | None) -> None:
+          oov_files: tuple[str, ...], domain_files: tuple[str, ...], cache_dir: str | None,
+          extra_files: tuple[str, ...], qa_rules: str | None) -> None:
     """Build a Vosk command model trained on synthesised speech.
 
     Besides the menu (--flow or --phrases), the model can learn phrases to spot in whole calls:
@@ -126,6 +130,8 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
     args += ["--phrases", phrases_file] if phrases_file else ["--flow", flow]
     for f in oov_files:
         args += ["--oov", f]
+    for f in domain_files:
+        args += ["--domain", f]
     if cache_dir:
         args += ["--cache-dir", cache_dir]
     if quick:

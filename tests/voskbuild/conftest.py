@@ -11,18 +11,19 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PHRASES = HERE / "data" / "phrases.txt"
 SPOT_PHRASES = HERE / "data" / "spot_phrases.tsv"
+DOMAIN = HERE / "data" / "domain.tsv"
 SHIPPED = ROOT / "models" / "hotline-950618"
 
 
 @pytest.fixture(scope="session")
 def quick_model(tmp_path_factory) -> Path:
     """A model built by ``hotline models build --quick`` from the tiny phrase list, plus a tiny
-    spotting set (``--extra-phrases``), in about a minute."""
+    spotting set (``--extra-phrases``) and a tiny domain corpus (``--domain``), in about a minute."""
     from ivr.cli.models_build import build
 
     out = tmp_path_factory.mktemp("voskbuild") / "quick-model"
     result = CliRunner().invoke(build, ["--phrases", str(PHRASES), "--extra-phrases", str(SPOT_PHRASES), "-o", str(out),
-                                        "--seed", "7", "--quick"])
+                                        "--domain", str(DOMAIN), "--seed", "7", "--quick"])
     assert result.exit_code == 0, result.output
     return out
 

@@ -186,3 +186,25 @@ def test_tune_command_rechooses_the_decoder_without_retraining(quick_model, tmp_
     assert network() == weights
     bad = CliRunner().invoke(tune, [str(tmp_path / "missing")])
     assert bad.exit_code == 2
+
+
+def test_domain_words_and_a_language_model_for_free_speech(quick_model):
+    """--domain: the requests' words are words of the model, and without a grammar (the open
+    question) a request is heard word by word through the bigram over them."""
+    meta = read_metadata(quick_model)
+    lm = meta["language_model"]
+    assert lm["domain_sentences"] == {"zh": 6, "en": 6} and "i was charged twice" in lm["sentences"]
+    words = set((quick_model / "graph" / "words.txt").read_text(encoding="utf-8").split())
+    assert {"快递", "密码", "charged", "package"} <= words and "parcel" not in words  # said once: [unk]
+    assert "backoff bigram" in (quick_model / "README").read_text(encoding="utf-8")
+    from voskbuild.data import UttSpec
+    from voskbuild.speech import Voice
+
+    specs = [UttSpec(f"d{i}", lang, text, tuple(text.split()), "domain", Voice(base, "male7"), 150, 50, -6.0, None,
+                     "wide", 0.3, 0.4, "zero", i)
+             for i, (lang, base, text) in enumerate([("en", "en-us", "where is my package"),
+                                                     ("en", "en-us", "my card was charged twice"),
+                                                     ("zh", "cmn-latn-pinyin", "我的快递怎么还没到")])]
+    outcomes, _ = decode(quick_model, [Case(render(s), None) for s in specs])
+    heard = [o.text for o in outcomes]
+    assert "package" in heard[0] and "charged" in heard[1] and "快递" in heard[2], heard
