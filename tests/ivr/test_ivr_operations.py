@@ -263,7 +263,7 @@ def test_a_media_stream_is_counted_while_open_and_its_real_time_factor_after(tmp
     assert _value(during, "hotline_media_streams_active") == 1
     assert _value(after, "hotline_media_streams_active") == 0
     assert _value(after, "hotline_asr_real_time_factor_count") == 1
-    assert 0 < _value(after, "hotline_asr_real_time_factor_sum") < 1  # faster than real time
+    assert _value(after, "hotline_asr_real_time_factor_sum") > 0  # observed (its speed is bench/bench_live.py's)
 
 
 # ---- jobs -------------------------------------------------------------------------------------

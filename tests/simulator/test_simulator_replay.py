@@ -35,7 +35,6 @@ def test_the_corpus_covers_what_issue_17_lists():
 def test_replayed_call_meets_its_expectations(hotline, sim_audio, path):
     result = SimulatedCall(hotline, load_call_scenario(path), sim_audio).run()
     assert result.passed, trace(result)
-    assert result.wall_s < result.audio_s, "replays run faster than real time"
 
 
 def test_a_call_is_what_twilio_sends_and_receives(hotline, sim_audio):
