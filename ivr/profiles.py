@@ -132,6 +132,13 @@ DEMO_CALLERS: Mapping[str, tuple[str, int, tuple[tuple[float, str], ...]]] = Map
 )
 
 
+def _upsert_profile(conn, number: str, plus_level: str, open_complaints: int) -> None:
+    """Portable upsert of a profile's stored part: update, insert when nothing was there."""
+    values = {"plus_level": plus_level, "open_complaints": open_complaints}
+    if conn.execute(sa.update(_profiles).where(_profiles.c.phone_number == number).values(**values)).rowcount == 0:
+        conn.execute(sa.insert(_profiles).values(phone_number=number, **values))
+
+
 class SqliteCallerProfiles:
     """Caller profiles in a SQL database (SQLite by default; any SQLAlchemy URL).
 
@@ -196,13 +203,9 @@ class SqliteCallerProfiles:
             raise ProfileError(f"plus_level {plus_level!r} is not one of {', '.join(PLUS_LEVELS)}")
         if open_complaints < 0:
             raise ProfileError("open_complaints must not be negative")
-        values = {"plus_level": plus_level, "open_complaints": open_complaints}
         try:
             with self.engine.begin() as conn:
-                # portable upsert: update, insert when nothing was there
-                updated = conn.execute(sa.update(_profiles).where(_profiles.c.phone_number == number).values(**values))
-                if updated.rowcount == 0:
-                    conn.execute(sa.insert(_profiles).values(phone_number=number, **values))
+                _upsert_profile(conn, number, plus_level, open_complaints)
         except SQLAlchemyError as exc:
             raise ProfileError(f"cannot write caller profile {number}: {exc}") from exc
 
@@ -218,10 +221,7 @@ class SqliteCallerProfiles:
             with self.engine.begin() as conn:
                 conn.execute(sa.insert(_seeds).values(name="demo_callers"))
                 for number, (plus_level, complaints, calls) in DEMO_CALLERS.items():
-                    values = {"plus_level": plus_level, "open_complaints": complaints}
-                    where = _profiles.c.phone_number == number
-                    if conn.execute(sa.update(_profiles).where(where).values(**values)).rowcount == 0:
-                        conn.execute(sa.insert(_profiles).values(phone_number=number, **values))
+                    _upsert_profile(conn, number, plus_level, complaints)
                     if conn.execute(sa.select(_calls.c.id).where(_calls.c.phone_number == number).limit(1)).first():
                         continue
                     for days_ago, intent in calls:

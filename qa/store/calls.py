@@ -65,17 +65,13 @@ class CallRecord:
 
 
 def _record(call: Call, with_events: bool) -> CallRecord:
-    return CallRecord(
-        sid=call.sid, caller=call.caller, called=call.called, locale=call.locale, started_at=call.started_at,
-        ended_at=call.ended_at, status=call.status, outcome=call.outcome, final_node=call.final_node,
-        skill=call.skill, intent=call.intent, priority=call.priority, reasons=list(call.reasons or []),
-        duration_s=call.duration_s, state=dict(call.state or {}), state_version=call.state_version,
-        events=[EventRecord(e.seq, e.at, e.kind, e.node, dict(e.detail or {})) for e in call.events] if with_events else [],
-    )
+    events = [EventRecord(e.seq, e.at, e.kind, e.node, dict(e.detail or {})) for e in call.events] if with_events else []
+    return _row_record(call, events)
 
 
 def _row_record(row, events: list[EventRecord] | None = None) -> CallRecord:
-    """A :class:`CallRecord` from a Core row of ``calls`` (the webhooks' path skips the ORM)."""
+    """A :class:`CallRecord` from a Core row of ``calls`` (the webhooks' path skips the ORM) or a
+    :class:`Call` (same attribute names)."""
     return CallRecord(
         sid=row.sid, caller=row.caller, called=row.called, locale=row.locale, started_at=row.started_at,
         ended_at=row.ended_at, status=row.status, outcome=row.outcome, final_node=row.final_node,
