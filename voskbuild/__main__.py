@@ -144,6 +144,23 @@ def evaluate(model_dir, scenarios, heldout, phrases_file, flow, seed, per_phrase
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
+@cli.command("transfer")
+@click.option("--source", required=True, type=click.Path(file_okay=False, exists=True),
+              help="A Vosk model with a dynamic graph (HCLr.fst + Gr.fst) whose acoustics to keep.")
+@click.option("--words-from", required=True, type=click.Path(file_okay=False, exists=True),
+              help="A hotline model whose words, menus and phrase sets to use.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False))
+@click.option("--unk-phone-cost", type=float, default=None, help="Phone-loop [unk] (default: the spn phone).")
+@click.option("--walks", default=20000, show_default=True, type=click.IntRange(100, 1_000_000))
+def transfer_cmd(source, words_from, out, unk_phone_cost, walks) -> None:
+    """hotline's words on another model's acoustics (voskbuild.transfer)."""
+    from .transfer import build_transfer
+
+    meta = build_transfer(Path(source), Path(words_from), Path(out), unk_phone_cost, walks,
+                          progress=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(meta["transfer"], ensure_ascii=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="python -m voskbuild", standalone_mode=False)
