@@ -106,6 +106,7 @@ class MenuCaller:
         return "no_match", frozenset()
 
     def call(self, pcm: np.ndarray, lang: str) -> tuple[str, frozenset[str], str]:
+        from ivr.events import Speech
         from ivr.listener import CallListener
 
         step = self.engine.start("CAbench", LOCALES[lang])
@@ -116,6 +117,7 @@ class MenuCaller:
         for i in range(0, len(pcm), 160):  # 20 ms media frames
             heard += listener.feed_pcm(pcm[i:i + 160])
         heard += listener.finish()
+        heard = [h for h in heard if isinstance(h, Speech)]  # [unk] only (UnclearSpeech) is hearing nothing
         if not heard:
             return "nothing", frozenset(), " ".join(r.text for r in listener.heard)
         kind, intents = self.destination(self.engine.handle(state, heard[0]).events)

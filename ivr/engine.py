@@ -28,6 +28,7 @@ from ivr.events import (
     Route,
     Say,
     Speech,
+    UnclearSpeech,
 )
 from ivr.flow.model import Flow, Node, Option, RouteSpec
 from ivr.intents.vocabulary import DEFAULT_SKILL_FOR_INTENT
@@ -181,6 +182,9 @@ class FlowEngine:
             self._digits(b, node, event.digits)
         elif isinstance(event, Speech):
             self._speech(b, node, event)
+        elif isinstance(event, UnclearSpeech):
+            b.event("speech", text="", confidence=0.0, unclear=True, seconds=round(event.seconds, 2))
+            self._no_match(b, node, heard="")
         elif isinstance(event, LookupResult):
             self._lookup_result(b, node, event)
         else:  # pragma: no cover - the Event union is closed

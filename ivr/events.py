@@ -29,6 +29,16 @@ class Speech:
 
 
 @dataclass(frozen=True)
+class UnclearSpeech:
+    """The caller spoke, but the recogniser heard none of the words the node listens for (only
+    ``[unk]``): a no-match, not a no-input — the caller hears "not one of the options" at once
+    instead of waiting out the keypad time-out for "I didn't get your choice"."""
+
+    #: how long the out-of-grammar speech lasted
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class NoInput:
     """The caller said and pressed nothing before the gather timed out."""
 
@@ -46,7 +56,7 @@ class LookupResult:
     message: str = ""
 
 
-Event = Union[Digits, Speech, NoInput, LookupResult]
+Event = Union[Digits, Speech, UnclearSpeech, NoInput, LookupResult]
 
 # ---- actions out -------------------------------------------------------------
 

@@ -8,7 +8,11 @@ phrases (a per-menu grammar, when the model supports one) and turns final result
 A menu's grammar also holds its *cue words* (``FlowEngine.cues_at``: words of callers' requests
 that lead to its options, such as 快递 or charged) that the model knows; a cue the model's
 vocabulary lacks is left out, so any Vosk model works (one without them hears the phrases only).
-The words heard, ``[unk]`` dropped, go to the engine, whose classifier places the sentence.
+The words heard, ``[unk]`` dropped, go to the engine, whose classifier places the sentence. An
+utterance heard as ``[unk]`` alone for at least ``UNCLEAR_MIN_SECONDS`` goes to the engine as
+:class:`ivr.events.UnclearSpeech`, a no-match: the caller said something that is none of the node's
+words, and should hear so at once rather than wait out the keypad time-out. Shorter ``[unk]``
+(a cough, a click, "uh") is still dropped.
 
 Only speech (with a little audio either side) reaches the recogniser: a voice activity
 detector gates it. A caller listens to prompts for half a minute before answering, and
@@ -26,7 +30,7 @@ import numpy as np
 
 from asr import UNK, LoadedModel, RecognitionResult, StreamRecognizer, ulaw_decode
 from asr.vad import StreamingVad
-from ivr.events import Speech
+from ivr.events import Speech, UnclearSpeech
 from ivr.mediastream import SAMPLE_RATE
 
 
@@ -37,6 +41,22 @@ def _utterance(result: RecognitionResult) -> tuple[str, float] | None:
         return (text, result.confidence) if text else None
     confidence = min(w.conf for w in words)
     return " ".join(w.text for w in words), confidence
+
+
+#: out-of-grammar speech at least this long is a no-match (shorter is a cough, a click, a hesitation)
+UNCLEAR_MIN_SECONDS = 0.6
+#: out-of-grammar speech starting within this many seconds of the last is the same sentence, split by
+#: a pause: one no-match, not two
+UNCLEAR_GAP_SECONDS = 1.5
+
+
+def _unclear_seconds(result: RecognitionResult) -> float:
+    """How long the recogniser heard only ``[unk]`` in a result (0 when it heard a word or nothing)."""
+    if not result.text.split() or any(t != UNK for t in result.text.split()):
+        return 0.0
+    if result.words:
+        return sum(max(0.0, w.end - w.start) for w in result.words if w.text == UNK)
+    return max(0.0, result.end - result.start)
 
 
 #: audio kept from before the VAD hears speech start (its onset lags the first syllable), samples
@@ -60,6 +80,7 @@ class CallListener:
         self._pre_roll = np.empty(0, dtype=np.int16)
         self._open = False  # an utterance is being fed to the recogniser
         self._after_end = 0  # samples fed since the VAD heard the utterance end
+        self._unclear_until = -1.0  # stream time up to which [unk]-only speech continues the last no-match
 
     def _known(self, cues: Sequence[str]) -> tuple[str, ...]:
         """The cue words the model can hear (single words of its vocabulary)."""
@@ -80,8 +101,8 @@ class CallListener:
             self.phrases, self.cues = phrases, cues
             self.recognizer.reset(grammar=self._grammar())
 
-    def _speech(self, results: list[RecognitionResult]) -> list[Speech]:
-        out = []
+    def _speech(self, results: list[RecognitionResult]) -> list[Speech | UnclearSpeech]:
+        out: list[Speech | UnclearSpeech] = []
         for result in results:
             if not result.is_final:
                 continue
@@ -89,13 +110,19 @@ class CallListener:
             said = _utterance(result)
             if said:
                 out.append(Speech(text=said[0], confidence=said[1]))
+            elif (seconds := _unclear_seconds(result)) > 0:
+                continued = result.start <= self._unclear_until
+                if seconds >= UNCLEAR_MIN_SECONDS or continued:
+                    if not continued:
+                        out.append(UnclearSpeech(seconds=seconds))
+                    self._unclear_until = result.end + UNCLEAR_GAP_SECONDS
         return out
 
-    def feed(self, ulaw: bytes) -> list[Speech]:
+    def feed(self, ulaw: bytes) -> list[Speech | UnclearSpeech]:
         """mu-law bytes from Twilio -> what the caller finished saying in them (usually nothing)."""
         return self.feed_pcm(ulaw_decode(ulaw))
 
-    def feed_pcm(self, pcm: np.ndarray) -> list[Speech]:
+    def feed_pcm(self, pcm: np.ndarray) -> list[Speech | UnclearSpeech]:
         """The same for already decoded 8 kHz int16 samples."""
         events = self.vad.push(pcm)
         self._received += len(pcm)
@@ -122,7 +149,7 @@ class CallListener:
         """Hand the warm recogniser back to the shared model, so the next call starts fast."""
         self.recognizer.close()
 
-    def finish(self) -> list[Speech]:
+    def finish(self) -> list[Speech | UnclearSpeech]:
         if not self._open:
             return []
         result = self.recognizer.finish()

@@ -16,6 +16,7 @@ from simple_websocket import ConnectionClosed
 
 from ivr.callcontrol import CallControl, CallControlError
 from ivr.engine import CallState
+from ivr.events import Speech
 from ivr.listener import CallListener
 from asr import ulaw_decode
 from ivr.metrics import stream_meter
@@ -159,7 +160,7 @@ class MediaSession:
         return True
 
     def on_speech(self, speech) -> None:
-        if self.emotion is not None and self.listener.heard:
+        if self.emotion is not None and self.listener.heard and isinstance(speech, Speech):
             last = self.listener.heard[-1]
             self.emotion.heard(speech, last.start, last.end)
         service = self.hotline.service

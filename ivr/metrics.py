@@ -55,14 +55,16 @@ class StepCounts:
 def count_step(events: Iterable[CallEvent], actions: Iterable[object]) -> StepCounts:
     """Count utterances per node, those that ended in a no-match at the same node, and routes per skill.
 
-    The engine records ``speech`` (with the text heard; empty means silence, a no-input) and, when
-    nothing matched, ``no_match`` at the same node before the call moves anywhere.
+    The engine records ``speech`` (with the text heard; empty means silence, a no-input, unless it is
+    marked ``unclear``: speech outside the node's words) and, when nothing matched, ``no_match`` at the
+    same node before the call moves anywhere.
     """
     counts = StepCounts()
     spoken_at = None
     for event in events:
         if event.kind == "speech":
-            spoken_at = event.node if (event.detail or {}).get("text") else None
+            detail = event.detail or {}
+            spoken_at = event.node if (detail.get("text") or detail.get("unclear")) else None
             if spoken_at is not None:
                 counts.speech_attempts[event.node] += 1
         elif event.kind == "no_match" and spoken_at == event.node:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ivr.engine import CallState, FlowEngine
-from ivr.events import Digits, Gather, Hangup, Lookup, LookupResult, NoInput, Route, Speech
+from ivr.events import Digits, Gather, Hangup, Lookup, LookupResult, NoInput, Route, Speech, UnclearSpeech
 from ivr.flow import load_flow
 
 FLOW = load_flow(Path(__file__).resolve().parents[2] / "flows" / "950618.yaml")
@@ -126,6 +126,23 @@ def test_no_match_escalates_separately_from_no_input(engine):
     last = drive(engine, "1", "6", "6", "6")[-1]
     route = only(last, Route)
     assert "no match 3 times at node orders" in route.reasons[0]
+
+
+def test_unclear_speech_is_a_no_match_said_at_once_not_a_no_input(engine):
+    """A caller who spoke words none of the menu's (the recogniser heard only [unk]) is told it was not
+    an option and hears the menu again; it counts toward max_no_match and never opens the free question."""
+    steps = drive(engine, UnclearSpeech(seconds=1.8))
+    step = steps[-1]
+    assert (step.state.node, step.state.no_match, step.state.no_input) == ("main", 1, 0)
+    kinds = [e.kind for e in step.events]
+    assert kinds[:3] == ["speech", "no_match", "reprompt"] and "open_question" not in kinds
+    speech = step.events[0]
+    assert speech.detail == {"text": "", "confidence": 0.0, "unclear": True, "seconds": 1.8}
+    gather = only(step, Gather)
+    assert gather.node == "main"
+    assert gather.prompts[0].text == FLOW.prompt("no_match", 1)["zh-CN"]  # first "not an option", then the menu
+    last = drive(engine, UnclearSpeech(1.0), UnclearSpeech(1.0), UnclearSpeech(1.0))[-1]
+    assert "no match 3 times at node main" in only(last, Route).reasons[0]
 
 
 def test_counters_reset_in_a_new_node(engine):

@@ -72,3 +72,64 @@ def test_a_menu_listens_for_the_cue_words_its_model_knows():
     assert listener.recognizer.grammar == ["订单", "退货", asr.UNK]
     bare = CallListener(replace(model, vocabulary=frozenset()), phrases, cues=("快递",))
     assert bare.cues == () and bare.recognizer.grammar == ["订单", "退货", asr.UNK]
+
+
+def _listen_at_main(text: str, lang: str, extra: np.ndarray | None = None):
+    from ivr.config import Settings
+    from ivr.engine import FlowEngine
+    from ivr.flow import load_flow
+    from ivr.listener import CallListener
+
+    model = asr.load_model("hotline-950618")
+    engine = FlowEngine(load_flow(Settings().flow_file))
+    state = engine.start("CAunclear", "zh-CN" if lang == "zh" else "en-US").state
+    listener = CallListener(model, engine.phrases_at(state), engine.cues_at(state, model.vocabulary))
+    pcm = asr.ulaw_decode(phone_audio(text, lang)) if text else np.zeros(0, dtype=np.int16)
+    if extra is not None:
+        pcm = np.concatenate([pcm, extra])
+    out = []
+    for i in range(0, len(pcm), 160):
+        out += listener.feed_pcm(pcm[i:i + 160])
+    return out + listener.finish(), listener
+
+
+@pytest.mark.parametrize("text,lang", [("我家的猫今天早上跑丢了", "zh"), ("my cat ran away this morning", "en")])
+def test_speech_outside_the_menu_is_one_unclear_utterance(text, lang):
+    """A sentence the menu has no word for (the model hears only [unk]) reaches the engine once, as
+    UnclearSpeech, even when the caller's pause splits it in two for the recogniser."""
+    from ivr.events import UnclearSpeech
+
+    events, listener = _listen_at_main(text, lang)
+    assert [type(e) for e in events] == [UnclearSpeech], events
+    assert events[0].seconds >= 0.6
+    assert all(r.text.split() == [asr.UNK] for r in listener.heard)
+
+
+def test_a_short_noise_is_not_an_answer_and_a_menu_word_still_is():
+    from ivr.events import Speech
+
+    rng = np.random.default_rng(5)
+    click = np.concatenate([np.zeros(4000), rng.normal(0, 6000, 1200), np.zeros(12000)]).astype(np.int16)  # 0.15 s burst
+    events, _ = _listen_at_main("", "zh", extra=click)
+    assert events == []
+    events, _ = _listen_at_main("退货", "zh")
+    assert [type(e) for e in events] == [Speech] and "退货" in events[0].text
+
+
+def test_a_caller_who_says_something_else_hears_at_once_that_it_is_not_an_option(running):
+    """Over the real media stream: the no-match prompt comes with the next call update, not after the
+    keypad time-out, and the record counts a spoken no-match at the main menu."""
+    web, fake, app = running
+    sid = "CAunclear1"
+    twiml = post_signed(f"{web.url}/twilio/voice", {"CallSid": sid, "From": "+8613800000005"})
+    before = len(fake.updates)
+    stream_caller_audio(twiml.find("Start/Stream").get("url"), sid, phone_audio("帮我查一下明天早上的天气预报", "zh"))
+    updates = [u for u in fake.wait_for_updates(before + 1) if u.call_sid == sid]
+    assert updates, "no call update after out-of-menu speech"
+    said = [s.text for s in ElementTree.fromstring(updates[-1].params["Twiml"]).iter("Say")]
+    assert said[0] == "抱歉，您的选择有误。" and any("请选择您要办理的业务" in s for s in said)
+    record = app.extensions["hotline"].store.get_call(sid)
+    kinds = [(e.kind, e.node) for e in record.events]
+    assert ("no_match", "main") in kinds and ("no_input", "main") not in kinds
+    speech = next(e for e in record.events if e.kind == "speech")
+    assert speech.detail["unclear"] is True and record.outcome == "in_ivr"  # still at the menu

@@ -83,11 +83,13 @@ def test_step_counts_speech_no_match_per_node_and_routes_per_skill():
               CallEvent("no_match", "main", {"heard": "嗯 那个"}), CallEvent("node_entered", "open", {}),
               CallEvent("speech", "open", {"text": "退货"}), CallEvent("option", "open", {}),
               CallEvent("no_match", "after_sales", {"heard": "7"}),  # a key, not speech
-              CallEvent("speech", "after_sales", {"text": ""})]  # silence: a no-input
+              CallEvent("speech", "after_sales", {"text": ""}),  # silence: a no-input
+              CallEvent("speech", "orders", {"text": "", "unclear": True}),  # words outside the menu
+              CallEvent("no_match", "orders", {"heard": ""})]
     counts = count_step(events, [Route(skill="after_sales", intent="return_request", priority=5, reasons=(),
                                            locale="zh-CN", node="open")])
-    assert counts.speech_attempts == {"main": 1, "open": 1}
-    assert counts.speech_no_match == {"main": 1}
+    assert counts.speech_attempts == {"main": 1, "open": 1, "orders": 1}
+    assert counts.speech_no_match == {"main": 1, "orders": 1}
     assert counts.routes == {"after_sales": 1}
 
 
