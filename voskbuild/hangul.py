@@ -1,8 +1,9 @@
-"""Mandarin spelled in Hangul, and Hangul spelled in a Korean model's phones.
+"""Mandarin and English spelled in Hangul, and Hangul spelled in a Korean model's phones.
 
 Korea's standard transcription of Mandarin (快递 -> 콰이디, 发票 -> 파퍄오) turns a pinyin syllable
-into one or two Hangul syllables; a Korean lexicon then gives each Hangul syllable's phones. This is
-how a Korean acoustic model can listen for Mandarin words without knowing Mandarin.
+into one or two Hangul syllables, and its loanword spelling turns English sounds into Hangul
+(refund -> 리펀드, agent -> 에이전트); a Korean lexicon then gives each Hangul syllable's phones. This
+is how a Korean acoustic model can listen for Mandarin and English words without knowing either.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Callable, Sequence
 
 _LEADS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
-_TAILS = {"": 0, "ㄴ": 4, "ㄹ": 8, "ㅇ": 21}
+_TAILS = {"": 0, "ㄱ": 1, "ㄴ": 4, "ㄹ": 8, "ㅁ": 16, "ㅂ": 17, "ㅅ": 19, "ㅇ": 21}
 _FIRST, _LAST = 0xAC00, 0xD7A3
 
 #: pinyin initial -> Hangul lead consonant ("" = the silent ㅇ)
@@ -79,3 +80,63 @@ def _with_tail(lookup, open_syl: str, tail: int) -> tuple[str, ...] | None:
     if not (base and tailed and head) or tailed[:len(base)] != base:
         return None
     return head + tailed[len(base):]
+
+
+_EN_VOWELS = {"AA": "ㅏ", "AE": "ㅐ", "AH": "ㅓ", "AO": "ㅗ", "AW": "ㅏㅜ", "AY": "ㅏㅣ", "EH": "ㅔ", "ER": "ㅓ",
+              "EY": "ㅔㅣ", "IH": "ㅣ", "IY": "ㅣ", "OW": "ㅗ", "OY": "ㅗㅣ", "UH": "ㅜ", "UW": "ㅜ"}
+_EN_ONSETS = {"P": "ㅍ", "B": "ㅂ", "T": "ㅌ", "D": "ㄷ", "K": "ㅋ", "G": "ㄱ", "F": "ㅍ", "V": "ㅂ", "TH": "ㅅ",
+              "DH": "ㄷ", "S": "ㅅ", "Z": "ㅈ", "SH": "ㅅ", "ZH": "ㅈ", "CH": "ㅊ", "JH": "ㅈ", "HH": "ㅎ", "M": "ㅁ",
+              "N": "ㄴ", "NG": "ㅇ", "L": "ㄹ", "R": "ㄹ"}
+#: a consonant closing a syllable (before another consonant or at the end)
+_EN_TAILS = {"M": "ㅁ", "N": "ㄴ", "NG": "ㅇ", "L": "ㄹ"}
+#: p, t, k close a syllable after a short vowel (cat -> 캣, book -> 북); elsewhere they take ㅡ
+_EN_STOP_TAILS = {"P": "ㅂ", "T": "ㅅ", "K": "ㄱ"}
+_SHORT = {"AE", "EH", "IH", "UH", "AH"}
+_W_GLIDE = {"ㅏ": "ㅘ", "ㅓ": "ㅝ", "ㅔ": "ㅞ", "ㅐ": "ㅙ", "ㅣ": "ㅟ", "ㅗ": "ㅝ", "ㅜ": "ㅜ"}
+_Y_GLIDE = {"ㅏ": "ㅑ", "ㅓ": "ㅕ", "ㅔ": "ㅖ", "ㅐ": "ㅒ", "ㅗ": "ㅛ", "ㅜ": "ㅠ", "ㅣ": "ㅣ"}
+_PALATAL = {"SH", "ZH", "CH", "JH"}  # before no vowel: 시, 지, 치, 지
+
+
+def en_to_hangul(arpabet: Sequence[str]) -> str:
+    """ARPAbet (stress removed) -> Hangul by Korea's loanword spelling, simplified: a vowel makes a
+    syllable with the consonant before it; m/n/ng/l (and p/t/k after a short vowel) close it; any other
+    consonant without a vowel of its own takes ㅡ (ㅣ after sh/ch/j); a coda r is silent."""
+    phones = list(arpabet)
+    syllables: list[list[str]] = []  # [lead, vowel, tail]
+    i = 0
+    while i < len(phones):
+        p = phones[i]
+        nxt = phones[i + 1] if i + 1 < len(phones) else None
+        if p in _EN_VOWELS:
+            for k, vowel in enumerate(_EN_VOWELS[p]):
+                syllables.append(["ㅇ", vowel, ""])
+            i += 1
+            continue
+        glide = p in ("W", "Y")
+        if nxt in _EN_VOWELS:
+            vowels = _EN_VOWELS[nxt]
+            first = vowels[0]
+            lead = "ㅇ"
+            if glide:
+                first = (_W_GLIDE if p == "W" else _Y_GLIDE).get(first, first)
+            else:
+                lead = _EN_ONSETS[p]
+                if p == "SH":
+                    first = _Y_GLIDE.get(first, first)
+                if p == "L" and syllables and not syllables[-1][2]:
+                    syllables[-1][2] = "ㄹ"  # between vowels l is doubled: hello -> 헬로
+            syllables.append([lead, first, ""])
+            syllables += [["ㅇ", v, ""] for v in vowels[1:]]
+            i += 2
+            continue
+        open_before = syllables and not syllables[-1][2] and phones[i - 1] in _EN_VOWELS
+        if p == "R" and open_before:
+            pass  # a coda r colours the vowel only
+        elif open_before and p in _EN_TAILS:
+            syllables[-1][2] = _EN_TAILS[p]
+        elif open_before and p in _EN_STOP_TAILS and phones[i - 1] in _SHORT and nxt not in ("S", "Z"):
+            syllables[-1][2] = _EN_STOP_TAILS[p]
+        elif not glide:
+            syllables.append([_EN_ONSETS[p] if p != "NG" else "ㅇ", "ㅣ" if p in _PALATAL else "ㅡ", ""])
+        i += 1
+    return "".join(syllable(lead, vowel, tail) for lead, vowel, tail in syllables)

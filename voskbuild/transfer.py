@@ -116,8 +116,9 @@ def transfer_lexicon(lexicon: Lexicon, source_prons: dict[str, tuple[str, ...]])
 
     Mandarin goes through Hangul (``voskbuild.hangul``) and the source's single-syllable words; an
     English word takes the source lexicon's own pronunciation of it (a Korean lexicon spells common
-    English words the way Koreans say them), a compound the concatenation of its words'."""
-    from .hangul import hangul_pron, zh_to_hangul
+    English words the way Koreans say them), a compound the concatenation of its words', and any
+    other English word its loanword Hangul."""
+    from .hangul import hangul_pron
     from .lexicon import UNK
 
     def lookup(word: str) -> tuple[str, ...] | None:
@@ -129,16 +130,32 @@ def transfer_lexicon(lexicon: Lexicon, source_prons: dict[str, tuple[str, ...]])
         if word == UNK:
             prons[word] = (GBG,)
             continue
-        if all(p.startswith("zh_") for p in pron):
-            mapped = hangul_pron(zh_to_hangul(_zh_syllables(pron)), lookup)
-        else:
-            parts = [lookup(w) for w in word.split("_")]
-            mapped = None if None in parts else tuple(p for part in parts for p in part)
+        # the source lexicon's own spelling of an English word (or of each word of a compound) first
+        parts = [lookup(w) for w in word.split("_")] if not any(p.startswith("zh_") for p in pron) else [None]
+        mapped = None if None in parts else tuple(p for part in parts for p in part)
+        if mapped is None:  # else Hangul: Mandarin by transcription, English by loanword spelling
+            mapped = hangul_pron(_to_hangul(pron), lookup)
         if mapped:
             prons[word] = mapped
         else:
             dropped.append(word)
     return Lexicon(prons), dropped
+
+
+def _to_hangul(pron: tuple[str, ...]) -> str:
+    """A pronunciation in Hangul, run by run of one language (a word such as PLUS会员 mixes them)."""
+    from .hangul import en_to_hangul, zh_to_hangul
+
+    out, i = [], 0
+    while i < len(pron):
+        lang = pron[i][:3]
+        j = i
+        while j < len(pron) and pron[j][:3] == lang:
+            j += 1
+        run = pron[i:j]
+        out.append(zh_to_hangul(_zh_syllables(run)) if lang == "zh_" else en_to_hangul([p[3:] for p in run]))
+        i = j
+    return "".join(out)
 
 
 def _zh_syllables(pron: tuple[str, ...]) -> list[tuple[str, str]]:

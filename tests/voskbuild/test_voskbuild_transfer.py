@@ -14,7 +14,7 @@ import pytest
 
 from asr.registry import packaged_model_path
 from voskbuild.context import recover_context
-from voskbuild.hangul import hangul_pron, zh_to_hangul
+from voskbuild.hangul import en_to_hangul, hangul_pron, zh_to_hangul
 from voskbuild.kaldi_io import read_const_fst, read_output_symbols, read_transition_model
 from voskbuild.source_lexicon import sample_pronunciations
 from voskbuild.transfer import source_phones, transfer_lexicon
@@ -108,15 +108,26 @@ def test_mandarin_through_hangul():
     assert hangul_pron("뷁", lookup) is None
 
 
-def test_transfer_lexicon_spells_mandarin_and_known_english_and_drops_the_rest():
-    source_prons = {"快": None, "콰": ("k", "wa"), "이": ("i",), "디": ("d", "i"), "ORDER": ("o", "d", "o")}
+def test_english_through_loanword_hangul():
+    assert en_to_hangul(["R", "IY", "F", "AH", "N", "D"]) == "리펀드"
+    assert en_to_hangul(["EY", "JH", "AH", "N", "T"]) == "에이전트"
+    assert en_to_hangul(["K", "AE", "T"]) == "캣"  # p/t/k close a syllable after a short vowel
+    assert en_to_hangul(["Y", "EH", "S"]) == "예스"  # a glide joins its vowel; a lone s takes ㅡ
+    assert en_to_hangul(["HH", "AH", "L", "OW"]) == "헐로"
+
+
+def test_transfer_lexicon_spells_mandarin_and_english_and_drops_the_rest():
+    source_prons = {"콰": ("k", "wa"), "이": ("i",), "디": ("d", "i"), "ORDER": ("o", "d", "o"), "캐": ("k", "e"),
+                    "아": ("a",), "앗": ("a", "t")}
     lexicon = Lexicon({"快递": ("zh_k", "zh_uai4", "zh_d", "zh_i4"), "order": ("en_AO", "en_R", "en_D", "en_ER"),
-                       "zebra": ("en_Z", "en_IY", "en_B", "en_R", "en_AH"), "[unk]": ("GBG",)})
-    mapped, dropped = transfer_lexicon(lexicon, {k: v for k, v in source_prons.items() if v})
+                       "cat": ("en_K", "en_AE", "en_T"), "zebra": ("en_Z", "en_IY", "en_B", "en_R", "en_AH"),
+                       "[unk]": ("GBG",)})
+    mapped, dropped = transfer_lexicon(lexicon, source_prons)
     assert mapped.prons["快递"] == ("k", "wa", "i", "d", "i")
-    assert mapped.prons["order"] == ("o", "d", "o")
+    assert mapped.prons["order"] == ("o", "d", "o")  # the source lexicon's own spelling comes first
+    assert mapped.prons["cat"] == ("k", "e", "t")  # 캣: 캐 plus the tail of 앗
     assert mapped.prons["[unk]"] == ("GBG",)
-    assert dropped == ["zebra"]
+    assert dropped == ["zebra"]  # 지브러: no syllable of it in the source
 
 
 _BUILD_KOREAN = """
