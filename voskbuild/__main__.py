@@ -74,7 +74,9 @@ def cli() -> None:
 @click.option("--domain", "domain_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--cache-dir", type=click.Path(file_okay=False))
 @click.option("--spot-json", type=click.Path(dir_okay=False))
-def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, domain_files, cache_dir, spot_json) -> None:
+@click.option("--voices", type=click.Choice(["all", "classic"]), default="all", show_default=True)
+def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, domain_files, cache_dir, spot_json,
+          voices) -> None:
     """Build a model directory."""
     from .corpus import read_sentences
     from .recipe import BuildConfig, build as run_build
@@ -88,6 +90,8 @@ def build(phrases_file, flow, lang, out, seed, quick, name, oov_files, domain_fi
           "domain": tuple(s for f in domain_files for s in read_sentences(f)),
           "cache_dir": Path(cache_dir) if cache_dir else None}
     config = BuildConfig.quick(**kw) if quick else BuildConfig(**kw)
+    if voices == "classic":
+        config = config.with_classic_voices()
     meta = run_build(phrases, Path(out), config, progress=lambda m: click.echo(m, err=True), sources=sources)
     click.echo(json.dumps(meta.get("accuracy", {}), ensure_ascii=False))
 

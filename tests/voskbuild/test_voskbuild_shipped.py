@@ -144,3 +144,28 @@ def test_spotting_grammars_reject_other_talk(shipped_spotting_outcomes):
     assert np.mean([bool(o.text) for o in talk]) <= MAX_SPOT_FALSE_ACCEPT, [
         (o.case.rendered.spec.text, o.text) for o in talk if o.text]
     assert np.mean([bool(o.text) for o in noise]) <= MAX_NOISE_FALSE_ACCEPT
+
+
+def test_the_documented_build_command_plans_what_the_shipped_model_trained_on(shipped_model):
+    """README's command for the shipped model (``--voices classic --oov train_*.tsv``, seed 950618)
+    says every utterance the shipped model was trained on: the same count, voices and out-of-menu
+    sentences as its metadata records. The default voice set (with the neural voices) does not."""
+    from voskbuild.corpus import read_sentences
+    from voskbuild.recipe import BuildConfig, _voice_summary, training_plan
+
+    meta = read_metadata(shipped_model)
+    phrases = phrases_from_metadata(meta)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("hotline models build --flow flows/950618.yaml --qa-rules")
+    command = readme[start:readme.index("\nhotline", start + 1)]  # with its continuation lines
+    assert "--voices classic" in command and "-o models/hotline-950618" in command
+    oov = [f for f in ("ivr/intents/data/train_zh.tsv", "ivr/intents/data/train_en.tsv") if f"--oov {f}" in command]
+    assert len(oov) == 2, command
+    extra = tuple(s for f in oov for s in read_sentences(ROOT / f))
+    config = BuildConfig(seed=meta["seed"], extra_oov=extra)
+    for voices, same in ((config.with_classic_voices(), True), (config, False)):
+        _, _, plan = training_plan(phrases.restricted(voices.langs), voices, progress=lambda m: None)
+        training = meta["training"]
+        assert len(plan) == training["utterances"]
+        assert sum(s.kind == "oov" for s in plan) == training["out_of_menu_utterances"]
+        assert (_voice_summary(plan) == training["voices"]) is same
