@@ -23,8 +23,8 @@ from .domain import bigram_fst_text
 from .errors import VoskBuildError
 from .graph import WordTable, disambiguate, lexicon_fst_text, positional_prons, unigram_loop_text, write_const
 from .kaldi_io import KaldiTransitionModel, read_const_fst, read_output_symbols, read_transition_model
-from .source_lexicon import sample_pronunciations
 from .lexicon import GBG, SIL, Lexicon
+from .source_lexicon import sample_pronunciations
 
 Progress = Callable[[str], None]
 
