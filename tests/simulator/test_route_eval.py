@@ -20,7 +20,7 @@ from ivr.simulator.route_eval import RouteEvalError, evaluate_routes, main_menu_
 
 MODEL = "hotline-950618"
 #: answers every voice of the measure must handle: a bare label and an out-of-menu sentence per language
-CHOSEN = {("zh", "发票服务"), ("zh", "帮我订一张去广州的火车票"), ("en", "invoices"), ("en", "what time is it in beijing")}
+CHOSEN = {("zh", "发票服务"), ("zh", "帮我订一张去广州的火车票"), ("en", "invoices"), ("en", "is it snowing outside")}
 
 
 @pytest.fixture(scope="module")
