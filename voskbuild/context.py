@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kaldi_io import FstArrays, KaldiTransitionModel
+from .kaldi_io import FstArrays, KaldiTransitionModel, base_phone
 
 _WORDS = 4  # 64-bit words per phone set: phones 0 (boundary) .. 255
 
@@ -95,14 +95,12 @@ def _propagate(bits: np.ndarray, frm: np.ndarray, to: np.ndarray) -> None:
 
 def recover_context(tm: KaldiTransitionModel, graph: FstArrays, phone_names: dict[int, str]) -> ContextTable:
     """Read the triphone -> forward transition id table out of ``graph`` (an HCLr or HCLG)."""
-    first = tm.first_tids()
-    n_tids = tm.num_tids
+    transitions = tm.transitions()
+    n_tids = len(transitions)
     tid_phone = np.zeros(n_tids + 1, dtype=np.int64)
     tid_forward = np.zeros(n_tids + 1, dtype=bool)
-    for ts, (phone, hmm_state, _, _) in enumerate(tm.tuples, start=1):
-        for j, (dest, _) in enumerate(tm.entry(phone).states[hmm_state][2]):
-            tid_phone[first[ts] + j] = phone
-            tid_forward[first[ts] + j] = dest != hmm_state
+    for t in transitions:
+        tid_phone[t.tid], tid_forward[t.tid] = t.phone, not t.self_loop
     src, dst, lab = graph.sources(), graph.nextstate, graph.ilabel
     real = (lab > 0) & (lab <= n_tids)
     fwd = real & tid_forward[np.where(real, lab, 0)]
@@ -127,9 +125,6 @@ def recover_context(tm: KaldiTransitionModel, graph: FstArrays, phone_names: dic
         sel = centre_of == c
         entries[int(c)] = (unique[sel, 1:1 + _WORDS], unique[sel, 1 + _WORDS:], unique[sel, 0].astype(np.int64),
                            counts[sel].astype(np.float64))
-    base_of = {pid: name.rsplit("_", 1)[0] if name[-2:] in ("_B", "_I", "_E", "_S") else name
-               for pid, name in phone_names.items()}
-    tid_info = {first[ts] + j: (phone, fwd_pdf, loop_pdf)
-                for ts, (phone, hmm_state, fwd_pdf, loop_pdf) in enumerate(tm.tuples, start=1)
-                for j, (dest, _) in enumerate(tm.entry(phone).states[hmm_state][2]) if dest != hmm_state}
+    base_of = {pid: base_phone(name) for pid, name in phone_names.items()}
+    tid_info = {t.tid: (t.phone, t.pdf, tm.tuples[t.state - 1][3]) for t in transitions if not t.self_loop}
     return ContextTable(entries, base_of, tid_info, {v: k for k, v in tid_info.items()})

@@ -69,6 +69,25 @@ class _Reader:
         return out
 
 
+_POSITIONS = ("_B", "_E", "_I", "_S")
+
+
+def base_phone(name: str) -> str:
+    """A word-position-dependent phone's base (``a_E`` -> ``a``); other names as they are."""
+    return name[:-2] if name[-2:] in _POSITIONS else name
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One transition id of a TransitionModel: its transition state, phone, pdf and kind."""
+
+    tid: int
+    state: int  # transition state (1-based)
+    phone: int
+    pdf: int  # the self-loop pdf on a self-loop, else the forward pdf
+    self_loop: bool
+
+
 @dataclass(frozen=True)
 class TopologyEntry:
     """One HMM topology: per state (forward pdf class, self-loop pdf class, [(dest, prob)])."""
@@ -103,6 +122,16 @@ class KaldiTransitionModel:
     @property
     def num_tids(self) -> int:
         return self.first_tids()[-1] - 1
+
+    def transitions(self) -> list[Transition]:
+        """Every transition id, in Kaldi's numbering (the one walk every reader of tids shares)."""
+        out, tid = [], 1
+        for ts, (phone, hmm_state, fwd_pdf, loop_pdf) in enumerate(self.tuples, start=1):
+            for dest, _ in self.entry(phone).states[hmm_state][2]:
+                loop = dest == hmm_state
+                out.append(Transition(tid, ts, phone, loop_pdf if loop else fwd_pdf, loop))
+                tid += 1
+        return out
 
     def topology_text(self) -> str:
         """The topology in Kaldi text form (``HmmTopology.read`` takes it)."""

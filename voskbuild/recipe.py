@@ -110,9 +110,9 @@ class BuildConfig:
     def with_classic_voices(self) -> "BuildConfig":
         """The voice set and engine shares before the neural voices joined (``--voices classic``): the
         shipped models/hotline-950618 was built so, and is built again so, utterance for utterance."""
-        sizes = replace(self.sizes, classic_shares=True)
-        voices = {lang: v for lang, v in CLASSIC_SYNTH_TRAIN.items() if self.synth_voices.get(lang) is not None}
-        return replace(self, sizes=sizes, synth_voices=voices if self.synth_voices else {})
+        # a build without synth voices (--quick) stays without them
+        voices = dict(CLASSIC_SYNTH_TRAIN) if self.synth_voices else {}
+        return replace(self, sizes=replace(self.sizes, classic_shares=True), synth_voices=voices)
 
     @classmethod
     def quick(cls, **kw) -> "BuildConfig":

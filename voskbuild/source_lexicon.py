@@ -12,26 +12,17 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 
-from .kaldi_io import FstArrays, KaldiTransitionModel
+from .kaldi_io import FstArrays, KaldiTransitionModel, base_phone
 
 #: a pronunciation must be seen this often to be trusted (a path may pair a word with its neighbour)
 MIN_SEEN = 3
-
-
-def _base(name: str) -> str:
-    return name.rsplit("_", 1)[0] if name[-2:] in ("_B", "_E", "_I", "_S") else name
 
 
 def sample_pronunciations(tm: KaldiTransitionModel, graph: FstArrays, phone_names: dict[int, str],
                           words: dict[int, str], walks: int = 20000, max_steps: int = 400, seed: int = 0,
                           skip: frozenset[str] = frozenset({"sp", "spn"})) -> dict[str, tuple[str, ...]]:
     """word -> base phones, for every word seen at least ``MIN_SEEN`` times with one pronunciation."""
-    first = tm.first_tids()
-    forward_phone: dict[int, str] = {}
-    for ts, (phone, hmm_state, _, _) in enumerate(tm.tuples, start=1):
-        for j, (dest, _) in enumerate(tm.entry(phone).states[hmm_state][2]):
-            if dest != hmm_state:
-                forward_phone[first[ts] + j] = phone_names[phone]
+    forward_phone = {t.tid: phone_names[t.phone] for t in tm.transitions() if not t.self_loop}
     seen: dict[str, Counter] = defaultdict(Counter)
     rng = random.Random(seed)
     first_arc, num_arcs = graph.first_arc.tolist(), graph.num_arcs.tolist()
@@ -46,7 +37,7 @@ def sample_pronunciations(tm: KaldiTransitionModel, graph: FstArrays, phone_name
             if olabel[arc]:
                 labels.append(int(olabel[arc]))
             name = forward_phone.get(int(ilabel[arc]))
-            if name is not None and _base(name) not in ("sp",):
+            if name is not None and base_phone(name) not in ("sp",):
                 phones.append(name)
             state = int(nextstate[arc])
         for k, pron in enumerate(_split_words(phones)):
@@ -64,7 +55,7 @@ def sample_pronunciations(tm: KaldiTransitionModel, graph: FstArrays, phone_name
 def _split_words(phones: list[str]) -> list[tuple[str, ...]]:
     words, current = [], []
     for name in phones:
-        current.append(_base(name))
+        current.append(base_phone(name))
         if name.endswith(("_E", "_S")) or "_" not in name:
             words.append(tuple(current))
             current = []

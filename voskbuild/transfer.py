@@ -22,7 +22,8 @@ from .context import ContextTable, recover_context
 from .domain import bigram_fst_text
 from .errors import VoskBuildError
 from .graph import WordTable, disambiguate, lexicon_fst_text, positional_prons, unigram_loop_text, write_const
-from .kaldi_io import KaldiTransitionModel, read_const_fst, read_output_symbols, read_transition_model
+from .kaldi_io import (KaldiTransitionModel, base_phone, read_const_fst, read_output_symbols,
+                       read_transition_model)
 from .lexicon import GBG, SIL, Lexicon
 from .source_lexicon import sample_pronunciations
 
@@ -97,8 +98,7 @@ class TargetPhones:
         self._ids = dict(phones)
         self._first_disambig = max(phones.values()) + 1
         self.num_disambig = num_disambig
-        self.base_phones = tuple(sorted({n.rsplit("_", 1)[0] for n in phones if n[-2:] in ("_B", "_I", "_E", "_S")}
-                                        - {SOURCE_SIL}))
+        self.base_phones = tuple(sorted({base_phone(n) for n in phones if base_phone(n) != n} - {SOURCE_SIL}))
 
     def phone_id(self, name: str) -> int:
         if name == SIL:
@@ -201,16 +201,14 @@ def khg_transition_model(tm: KaldiTransitionModel):
     topo = khg.HmmTopology()
     topo.read(tm.topology_text())
     first = tm.first_tids()
-    n_tids = tm.num_tids
+    transitions = tm.transitions()
+    n_tids = len(transitions)
     id2state, id2pdf = [0] * (n_tids + 1), [0] * (n_tids + 1)
     non_self = [0.0] * (len(tm.tuples) + 1)
-    for ts, (phone, hmm_state, fwd_pdf, loop_pdf) in enumerate(tm.tuples, start=1):
-        for j, (dest, _) in enumerate(tm.entry(phone).states[hmm_state][2]):
-            tid = first[ts] + j
-            id2state[tid] = ts
-            id2pdf[tid] = loop_pdf if dest == hmm_state else fwd_pdf
-            if dest == hmm_state:
-                non_self[ts] = float(math.log1p(-math.exp(float(tm.log_probs[tid]))))
+    for t in transitions:
+        id2state[t.tid], id2pdf[t.tid] = t.state, t.pdf
+        if t.self_loop:
+            non_self[t.state] = float(math.log1p(-math.exp(float(tm.log_probs[t.tid]))))
     num_pdfs = max(max(t[2], t[3]) for t in tm.tuples) + 1
     from _kaldi_hmm_gmm import TransitionModelTuple
 
